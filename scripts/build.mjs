@@ -1,0 +1,71 @@
+// One build for everything: the extension (node/cjs, vscode external), webview scripts (browser),
+// and test/bench bundles (node, vscode external). `--production` minifies and drops source maps.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, mkdirSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+function find(dir, pred, out = []) {
+  let entries = [];
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) find(p, pred, out);
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+const common = { bundle: true, logLevel: 'warning', sourcemap: !production, minify: production, legalComments: 'none' };
+
+const configs = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode'],
+    metafile: true,
+  },
+  {
+    ...common,
+    entryPoints: find('media/src', (p) => /\.ts$/.test(p) && !p.endsWith('.d.ts')).filter((p) => !p.includes('/shared/')),
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+  },
+];
+
+if (!production) {
+  const testEntries = [
+    ...find('test', (p) => /\.test\.ts$/.test(p) || /\/(runner|index)\.ts$/.test(p)),
+    ...find('bench', (p) => /\.ts$/.test(p) && !p.includes('/lib/')),
+  ];
+  configs.push({
+    ...common,
+    entryPoints: testEntries,
+    outdir: 'dist-test',
+    outbase: '.',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron', 'esbuild'],
+  });
+}
+
+// Codicons for webviews (font + css), copied next to the webview bundles.
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
+
+const contexts = await Promise.all(configs.filter((c) => c.entryPoints.length > 0).map((c) => esbuild.context(c)));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[build] watching');
+} else {
+  for (const c of contexts) { await c.rebuild(); await c.dispose(); }
+}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { isRabbitError } from '../core/errors';
+import { logger } from '../util/log';
+import type { CommandId } from './ids';
+
+const log = logger('commands');
+
+/**
+ * The one command wrapper: every command goes through it, so every failure is logged and shown the same
+ * way, and a cancelled input is silent. Returns the handler's result so tests can use it.
+ */
+export function registerCommand<A extends unknown[], R>(
+  id: CommandId,
+  handler: (...args: A) => Promise<R> | R,
+): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: A) => {
+    try {
+      return await handler(...args);
+    } catch (err) {
+      if (isRabbitError(err, 'CANCELLED')) return undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      log.error(`${id} failed: ${message}`);
+      void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then((choice) => {
+        if (choice) getLogChannelAndShow();
+      });
+      // Tests (and callers through executeCommand) see the failure too.
+      throw err;
+    }
+  });
+}
+
+function getLogChannelAndShow(): void {
+  void vscode.commands.executeCommand('rabbitmq.showLog');
+}

@@ -1,0 +1,66 @@
+/**
+ * One error type for everything the broker, the network or the user's input can get wrong.
+ * The message says what happened and what to do; `code` is stable for programs and tests.
+ */
+export type RabbitErrorCode =
+  | 'INVALID_INPUT' // rejected before anything was sent
+  | 'UNREACHABLE' // TCP connect failed / DNS / refused
+  | 'TIMEOUT'
+  | 'AUTH_FAILED' // AMQP 403 on connect, HTTP 401
+  | 'ACCESS_REFUSED' // AMQP 403, HTTP 403
+  | 'NOT_FOUND' // AMQP 404, HTTP 404
+  | 'RESOURCE_LOCKED' // AMQP 405
+  | 'PRECONDITION_FAILED' // AMQP 406 (redeclare with other args, unknown delivery tag, consumer timeout…)
+  | 'UNROUTABLE' // mandatory publish returned
+  | 'NACKED' // publisher confirm negative
+  | 'CONNECTION_CLOSED'
+  | 'CHANNEL_CLOSED'
+  | 'FRAME_ERROR' // 501/502/503/504/505/506/530/540/541 …
+  | 'MANAGEMENT_UNAVAILABLE' // plugin missing / not an API answering
+  | 'HTTP_ERROR' // other 4xx/5xx
+  | 'BAD_RESPONSE' // non-JSON or unexpected shape
+  | 'READ_ONLY'
+  | 'CANCELLED';
+
+export interface RabbitErrorOptions {
+  /** AMQP reply code (404, 406 …) when the broker said so. */
+  replyCode?: number;
+  /** HTTP status when the management API said so. */
+  httpStatus?: number;
+  /** The input field at fault (for INVALID_INPUT). */
+  field?: string;
+  /** What the developer should do next. Appended to the message. */
+  hint?: string;
+  /** The broker's own text, kept verbatim. */
+  brokerText?: string;
+  cause?: unknown;
+}
+
+export class RabbitError extends Error {
+  readonly code: RabbitErrorCode;
+  readonly replyCode?: number;
+  readonly httpStatus?: number;
+  readonly field?: string;
+  readonly hint?: string;
+  readonly brokerText?: string;
+
+  constructor(code: RabbitErrorCode, message: string, options: RabbitErrorOptions = {}) {
+    super(options.hint ? `${message} ${options.hint}` : message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'RabbitError';
+    this.code = code;
+    this.replyCode = options.replyCode;
+    this.httpStatus = options.httpStatus;
+    this.field = options.field;
+    this.hint = options.hint;
+    this.brokerText = options.brokerText;
+  }
+}
+
+/** Input that is wrong before anything is sent. `field` names the field. */
+export function invalidInput(field: string, problem: string, hint?: string): RabbitError {
+  return new RabbitError('INVALID_INPUT', `${field}: ${problem}.`, { field, hint });
+}
+
+export function isRabbitError(e: unknown, code?: RabbitErrorCode): e is RabbitError {
+  return e instanceof RabbitError && (code === undefined || e.code === code);
+}
