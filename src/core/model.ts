@@ -1,0 +1,94 @@
+/**
+ * Normalized shapes of what the management API reports. Statistics may be missing (stats disabled,
+ * metrics collection off, a queue that just started): such fields stay `undefined`, never 0.
+ */
+
+export type QueueType = 'classic' | 'quorum' | 'stream';
+
+export interface QueueInfo {
+  vhost: string;
+  name: string;
+  type: QueueType;
+  durable: boolean;
+  autoDelete: boolean;
+  exclusive: boolean;
+  arguments: Record<string, unknown>;
+  policy?: string;
+  node?: string;
+  /** running, idle, down, crashed, flow, minority … as the broker says. */
+  state?: string;
+  messagesReady?: number;
+  messagesUnacknowledged?: number;
+  messages?: number;
+  consumers?: number;
+  /** Bytes. */
+  memory?: number;
+}
+
+export interface ExchangeInfo {
+  vhost: string;
+  name: string;
+  /** direct, fanout, topic, headers, or a plugin type (x-delayed-message …). */
+  type: string;
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  arguments: Record<string, unknown>;
+  /** The default exchange (name ''). */
+  isDefault: boolean;
+  /** amq.* exchanges created by the broker. */
+  isBuiltin: boolean;
+}
+
+export interface BindingInfo {
+  vhost: string;
+  /** Source exchange; '' is the default exchange. */
+  source: string;
+  destination: string;
+  destinationType: 'queue' | 'exchange';
+  routingKey: string;
+  arguments: Record<string, unknown>;
+  /** The broker's id of this binding among those with the same source and destination (needed to delete it over HTTP). */
+  propertiesKey: string;
+}
+
+export interface VhostInfo {
+  name: string;
+  description?: string;
+  tags: string[];
+  defaultQueueType?: string;
+  messages?: number;
+  messagesReady?: number;
+  messagesUnacknowledged?: number;
+}
+
+export interface Overview {
+  rabbitmqVersion: string;
+  managementVersion: string;
+  clusterName: string;
+  erlangVersion?: string;
+}
+
+export interface WhoAmI {
+  name: string;
+  tags: string[];
+}
+
+/** One page of a broker-paginated list. `page` is 1-based; `pageCount` is 0 when nothing matches. */
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  /** Items matching the filter (all pages). */
+  filteredCount: number;
+  /** Items in the vhost before filtering. */
+  totalCount: number;
+}
+
+/** Permissions of one user on one vhost (regular expressions over resource names). */
+export interface Permissions {
+  configure: string;
+  write: string;
+  read: string;
+}
