@@ -44,7 +44,7 @@ const configs = [
 if (!production) {
   const testEntries = [
     ...find('test', (p) => /\.test\.ts$/.test(p) || /\/(runner|index)\.ts$/.test(p)),
-    ...find('bench', (p) => /\.ts$/.test(p) && !p.includes('/lib/')),
+    ...find('bench', (p) => /\.bench\.ts$/.test(p)),
   ];
   configs.push({
     ...common,
