@@ -1,0 +1,541 @@
+/**
+ * Broker operations over an AmqpSession: declare/delete/purge/bind/check, and publishing with confirms.
+ * Everything that may make the broker close a channel runs on a throw-away channel, so a 404/403/406 never
+ * breaks later operations. Input is validated before anything is sent.
+ */
+import type { ConfirmChannel, Message, Options } from 'amqplib';
+import { RabbitError, invalidInput } from './errors';
+import { toRabbitError } from './amqpErrors';
+import { closeQuietly, type AmqpSession } from './session';
+
+export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
+export type QueueType = 'classic' | 'quorum' | 'stream';
+/** Values allowed in AMQP tables (headers, arguments). Date → timestamp, bigint → long. */
+export type AmqpFieldValue = string | number | boolean | null | bigint | Buffer | Date | AmqpFieldValue[] | { [key: string]: AmqpFieldValue };
+export type AmqpTable = Record<string, AmqpFieldValue>;
+
+export interface DeclareExchangeOptions {
+  name: string;
+  type: ExchangeType;
+  /** Default true. */
+  durable?: boolean;
+  autoDelete?: boolean;
+  internal?: boolean;
+  alternateExchange?: string;
+  arguments?: AmqpTable;
+}
+
+export interface DeclareQueueOptions {
+  /** '' = server-named (classic only). */
+  name: string;
+  /** Default 'classic'; sent as x-queue-type. */
+  type?: QueueType;
+  /** Default true. */
+  durable?: boolean;
+  exclusive?: boolean;
+  autoDelete?: boolean;
+  deadLetterExchange?: string;
+  deadLetterRoutingKey?: string;
+  /** x-message-ttl in ms. */
+  messageTtl?: number;
+  /** x-expires in ms. */
+  expires?: number;
+  maxLength?: number;
+  maxLengthBytes?: number;
+  overflow?: 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+  maxPriority?: number;
+  /** Quorum only: x-delivery-limit. */
+  deliveryLimit?: number;
+  singleActiveConsumer?: boolean;
+  arguments?: AmqpTable;
+}
+
+export interface QueueInfo {
+  queue: string;
+  messageCount: number;
+  consumerCount: number;
+}
+
+export interface BindOptions {
+  /** Queue or exchange receiving messages. */
+  destination: string;
+  /** Exchange the messages come from. */
+  source: string;
+  routingKey?: string;
+  arguments?: AmqpTable;
+}
+
+const MAX_SHORTSTR = 255;
+
+function byteLen(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function checkName(field: string, name: unknown, allowEmpty: boolean): string {
+  if (typeof name !== 'string') throw invalidInput(field, 'must be a string');
+  if (!allowEmpty && name === '') throw invalidInput(field, 'is empty');
+  if (byteLen(name) > MAX_SHORTSTR) throw invalidInput(field, `is ${byteLen(name)} bytes long; AMQP allows at most 255 bytes (UTF-8)`);
+  return name;
+}
+
+function checkNonNegInt(field: string, v: number | undefined, max = 2 ** 31 - 1): void {
+  if (v === undefined) return;
+  if (!Number.isInteger(v) || v < 0 || v > max) throw invalidInput(field, `must be an integer between 0 and ${max} (got ${String(v)})`);
+}
+
+/** Validates and converts a table (headers / arguments) for amqplib; throws INVALID_INPUT naming the path. */
+export function toAmqpTable(field: string, table: unknown): Record<string, unknown> | undefined {
+  if (table === undefined || table === null) return undefined;
+  if (typeof table !== 'object' || Array.isArray(table) || Buffer.isBuffer(table) || table instanceof Date) throw invalidInput(field, 'must be an object of name → value');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(table as Record<string, unknown>)) {
+    if (byteLen(k) > 128) throw invalidInput(`${field}.${k}`, 'name is longer than 128 bytes');
+    out[k] = toFieldValue(`${field}.${k}`, v, 0);
+  }
+  return out;
+}
+
+function toFieldValue(path: string, v: unknown, depth: number): unknown {
+  if (depth > 32) throw invalidInput(path, 'is nested too deeply (more than 32 levels)');
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      if (!Number.isFinite(v)) throw invalidInput(path, `is ${String(v)}; numbers must be finite`, 'Send it as a string if you need it.');
+      return v;
+    case 'bigint':
+      if (v < -(2n ** 63n) || v >= 2n ** 63n) throw invalidInput(path, 'does not fit a signed 64-bit integer');
+      return { '!': 'long', value: v };
+    case 'undefined':
+      throw invalidInput(path, 'is undefined', 'Remove the key or use null.');
+    case 'function':
+      throw invalidInput(path, 'is a function; header values must be data');
+    case 'symbol':
+      throw invalidInput(path, 'is a symbol; header values must be data');
+    case 'object': {
+      if (v === null) return null;
+      if (Buffer.isBuffer(v)) return v;
+      if (v instanceof Uint8Array) return Buffer.from(v);
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) throw invalidInput(path, 'is an invalid Date');
+        return { '!': 'timestamp', value: Math.floor(v.getTime() / 1000) };
+      }
+      if (Array.isArray(v)) return v.map((x, i) => toFieldValue(`${path}[${i}]`, x, depth + 1));
+      const o = v as Record<string, unknown>;
+      // amqplib's typed-value form, e.g. { '!': 'timestamp', value: 1700000000 }
+      if (Object.hasOwn(o, '!') && typeof o['!'] === 'string' && Object.keys(o).length === 2 && Object.hasOwn(o, 'value')) {
+        const t = o['!'];
+        const allowed = ['timestamp', 'long', 'int64', 'int', 'int32', 'short', 'int16', 'byte', 'int8', 'double', 'float', 'float64', 'decimal', 'unsignedbyte', 'uint8', 'unsignedshort', 'uint16', 'unsignedint', 'uint32'];
+        if (!allowed.includes(t)) throw invalidInput(path, `has unknown typed-value type "${t}"`);
+        if (t !== 'decimal' && !(typeof o.value === 'number' && Number.isFinite(o.value)) && typeof o.value !== 'bigint') throw invalidInput(path, `typed value must be a finite number`);
+        return o;
+      }
+      const proto = Object.getPrototypeOf(o);
+      if (proto !== Object.prototype && proto !== null) throw invalidInput(path, `is a ${proto?.constructor?.name ?? 'class instance'}; only plain objects, arrays, strings, numbers, booleans, null, Buffers and Dates are allowed`);
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o)) {
+        if (byteLen(k) > 128) throw invalidInput(`${path}.${k}`, 'name is longer than 128 bytes');
+        out[k] = toFieldValue(`${path}.${k}`, x, depth + 1);
+      }
+      return out;
+    }
+    default:
+      throw invalidInput(path, `has unsupported type ${typeof v}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- exchanges
+
+export async function declareExchange(session: AmqpSession, opts: DeclareExchangeOptions): Promise<void> {
+  const name = checkName('name', opts.name, false);
+  if (name.startsWith('amq.')) throw invalidInput('name', 'starts with "amq.", which is reserved for the broker', 'Choose another name.');
+  if (typeof opts.type !== 'string' || !opts.type) throw invalidInput('type', 'is required (direct, fanout, topic, headers or a plugin type)');
+  if (opts.alternateExchange !== undefined) checkName('alternateExchange', opts.alternateExchange, false);
+  const args = toAmqpTable('arguments', opts.arguments);
+  const options: Options.AssertExchange = {
+    durable: opts.durable ?? true,
+    autoDelete: opts.autoDelete ?? false,
+    internal: opts.internal ?? false,
+    alternateExchange: opts.alternateExchange,
+    arguments: args,
+  };
+  await session.withTempChannel(`declare exchange "${name}"`, (ch) => ch.assertExchange(name, opts.type, options));
+}
+
+export async function deleteExchange(session: AmqpSession, name: string, opts: { ifUnused?: boolean } = {}): Promise<void> {
+  checkName('name', name, false);
+  if (name.startsWith('amq.')) throw invalidInput('name', 'is a built-in exchange and cannot be deleted');
+  await session.withTempChannel(`delete exchange "${name}"`, (ch) => ch.deleteExchange(name, { ifUnused: opts.ifUnused ?? false }));
+}
+
+/** Passive declare: resolves if the exchange exists, else NOT_FOUND. */
+export async function checkExchange(session: AmqpSession, name: string): Promise<void> {
+  checkName('name', name, true);
+  await session.withTempChannel(`check exchange "${name}"`, (ch) => ch.checkExchange(name));
+}
+
+// ---------------------------------------------------------------------------------------------- queues
+
+/** Builds the assertQueue arguments, validating everything first. Exported for code generation/tests. */
+export function queueArguments(opts: DeclareQueueOptions): { name: string; options: Options.AssertQueue } {
+  const type = opts.type ?? 'classic';
+  if (!['classic', 'quorum', 'stream'].includes(type)) throw invalidInput('type', `"${String(type)}" is not a queue type`, 'Use classic, quorum or stream.');
+  if (type !== 'classic' && opts.name === '') throw invalidInput('name', `${type} queues cannot be server-named`, 'Give the queue a name.');
+  const name = checkName('name', opts.name, type === 'classic');
+  if (name.startsWith('amq.')) throw invalidInput('name', 'starts with "amq.", which is reserved for the broker', 'Choose another name.');
+  const durable = opts.durable ?? true;
+  const exclusive = opts.exclusive ?? false;
+  const autoDelete = opts.autoDelete ?? false;
+  if (type !== 'classic') {
+    if (!durable) throw invalidInput('durable', `${type} queues are always durable`, 'Set durable to true.');
+    if (exclusive) throw invalidInput('exclusive', `${type} queues cannot be exclusive`, 'Use a classic queue for exclusive use.');
+    if (autoDelete) throw invalidInput('autoDelete', `${type} queues cannot be auto-delete`, 'Use a classic queue or delete it yourself.');
+    if (opts.maxPriority !== undefined) throw invalidInput('maxPriority', `${type} queues do not support priorities`);
+  }
+  if (type !== 'quorum' && opts.deliveryLimit !== undefined) throw invalidInput('deliveryLimit', 'only applies to quorum queues');
+  if (type === 'stream' && (opts.deadLetterExchange !== undefined || opts.messageTtl !== undefined || opts.expires !== undefined)) {
+    throw invalidInput(opts.deadLetterExchange !== undefined ? 'deadLetterExchange' : opts.messageTtl !== undefined ? 'messageTtl' : 'expires', 'is not supported by streams', 'Streams use retention (x-max-age, x-max-length-bytes) instead.');
+  }
+  checkNonNegInt('messageTtl', opts.messageTtl);
+  checkNonNegInt('maxLength', opts.maxLength);
+  checkNonNegInt('maxLengthBytes', opts.maxLengthBytes, Number.MAX_SAFE_INTEGER);
+  checkNonNegInt('deliveryLimit', opts.deliveryLimit);
+  checkNonNegInt('maxPriority', opts.maxPriority, 255);
+  if (opts.expires !== undefined && (!Number.isInteger(opts.expires) || opts.expires < 1)) throw invalidInput('expires', 'must be a positive integer of ms');
+  if (opts.deadLetterExchange !== undefined) checkName('deadLetterExchange', opts.deadLetterExchange, true);
+  if (opts.deadLetterRoutingKey !== undefined) checkName('deadLetterRoutingKey', opts.deadLetterRoutingKey, true);
+  if (opts.overflow !== undefined && !['drop-head', 'reject-publish', 'reject-publish-dlx'].includes(opts.overflow)) throw invalidInput('overflow', `"${opts.overflow}" is not drop-head, reject-publish or reject-publish-dlx`);
+  const args: Record<string, unknown> = { ...(toAmqpTable('arguments', opts.arguments) ?? {}) };
+  if (type !== 'classic' || opts.type !== undefined) args['x-queue-type'] = type;
+  if (opts.deadLetterExchange !== undefined) args['x-dead-letter-exchange'] = opts.deadLetterExchange;
+  if (opts.deadLetterRoutingKey !== undefined) args['x-dead-letter-routing-key'] = opts.deadLetterRoutingKey;
+  if (opts.messageTtl !== undefined) args['x-message-ttl'] = opts.messageTtl;
+  if (opts.expires !== undefined) args['x-expires'] = opts.expires;
+  if (opts.maxLength !== undefined) args['x-max-length'] = opts.maxLength;
+  if (opts.maxLengthBytes !== undefined) args['x-max-length-bytes'] = opts.maxLengthBytes;
+  if (opts.overflow !== undefined) args['x-overflow'] = opts.overflow;
+  if (opts.maxPriority !== undefined) args['x-max-priority'] = opts.maxPriority;
+  if (opts.deliveryLimit !== undefined) args['x-delivery-limit'] = opts.deliveryLimit;
+  if (opts.singleActiveConsumer !== undefined) args['x-single-active-consumer'] = opts.singleActiveConsumer;
+  const qt = args['x-queue-type'];
+  if (qt !== undefined && qt !== type) throw invalidInput('arguments.x-queue-type', `says ${String(qt)} but type says ${type}`);
+  return { name, options: { durable, exclusive, autoDelete, arguments: args } };
+}
+
+export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptions): Promise<QueueInfo> {
+  const { name, options } = queueArguments(opts);
+  const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => ch.assertQueue(name, options));
+  return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount };
+}
+
+/** Passive declare: counts if the queue exists, else NOT_FOUND (405 if exclusive to another connection). */
+export async function checkQueue(session: AmqpSession, name: string): Promise<QueueInfo> {
+  checkName('name', name, false);
+  const r = await session.withTempChannel(`check queue "${name}"`, (ch) => ch.checkQueue(name));
+  return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount };
+}
+
+/** Returns the number of messages deleted with the queue. */
+export async function deleteQueue(session: AmqpSession, name: string, opts: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<number> {
+  checkName('name', name, false);
+  const r = await session.withTempChannel(`delete queue "${name}"`, (ch) => ch.deleteQueue(name, { ifUnused: opts.ifUnused ?? false, ifEmpty: opts.ifEmpty ?? false }));
+  return r.messageCount;
+}
+
+/** Returns the number of messages purged (ready messages only; unacked ones stay). */
+export async function purgeQueue(session: AmqpSession, name: string): Promise<number> {
+  checkName('name', name, false);
+  const r = await session.withTempChannel(`purge queue "${name}"`, (ch) => ch.purgeQueue(name));
+  return r.messageCount;
+}
+
+function checkBind(opts: BindOptions): { rk: string; args: Record<string, unknown> | undefined } {
+  checkName('destination', opts.destination, false);
+  checkName('source', opts.source, true);
+  const rk = checkName('routingKey', opts.routingKey ?? '', true);
+  return { rk, args: toAmqpTable('arguments', opts.arguments) };
+}
+
+export async function bindQueue(session: AmqpSession, opts: BindOptions): Promise<void> {
+  const { rk, args } = checkBind(opts);
+  await session.withTempChannel(`bind queue "${opts.destination}" to exchange "${opts.source}"`, (ch) => ch.bindQueue(opts.destination, opts.source, rk, args));
+}
+
+export async function unbindQueue(session: AmqpSession, opts: BindOptions): Promise<void> {
+  const { rk, args } = checkBind(opts);
+  await session.withTempChannel(`unbind queue "${opts.destination}" from exchange "${opts.source}"`, (ch) => ch.unbindQueue(opts.destination, opts.source, rk, args));
+}
+
+export async function bindExchange(session: AmqpSession, opts: BindOptions): Promise<void> {
+  const { rk, args } = checkBind(opts);
+  await session.withTempChannel(`bind exchange "${opts.destination}" to exchange "${opts.source}"`, (ch) => ch.bindExchange(opts.destination, opts.source, rk, args));
+}
+
+export async function unbindExchange(session: AmqpSession, opts: BindOptions): Promise<void> {
+  const { rk, args } = checkBind(opts);
+  await session.withTempChannel(`unbind exchange "${opts.destination}" from exchange "${opts.source}"`, (ch) => ch.unbindExchange(opts.destination, opts.source, rk, args));
+}
+
+// ---------------------------------------------------------------------------------------------- publish
+
+export interface MessageProperties {
+  contentType?: string;
+  contentEncoding?: string;
+  headers?: AmqpTable;
+  /** 1 = transient, 2 = persistent. `persistent: true` is the same as 2. */
+  deliveryMode?: 1 | 2;
+  persistent?: boolean;
+  /** 0–255 (the queue's x-max-priority caps it). */
+  priority?: number;
+  correlationId?: string;
+  replyTo?: string;
+  /** Per-message TTL in ms, as AMQP wants it: a string of digits (a non-negative integer number is accepted). */
+  expiration?: string | number;
+  messageId?: string;
+  /** Date, or seconds since the epoch. */
+  timestamp?: Date | number;
+  type?: string;
+  /** Must equal the connected user's name (RabbitMQ validates it). */
+  userId?: string;
+  appId?: string;
+}
+
+export interface PublishOptions extends MessageProperties {
+  /** '' is the default exchange (routing key = queue name). */
+  exchange: string;
+  routingKey: string;
+  body: Buffer | string;
+  /** Report unroutable messages (basic.return) as routed:false. Default true for publish(). */
+  mandatory?: boolean;
+}
+
+export interface PublishResult {
+  /** false when mandatory and the broker returned the message (no queue matched). */
+  routed: boolean;
+  size: number;
+}
+
+const SHORTSTR_PROPS = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'messageId', 'type', 'userId', 'appId'] as const;
+
+/** Validates a message and converts it to amqplib publish arguments. Throws INVALID_INPUT naming the field. */
+export function preparePublish(opts: PublishOptions, limits: { maxMessageSize: number; username?: string }): { exchange: string; routingKey: string; content: Buffer; options: Options.Publish } {
+  if (!opts || typeof opts !== 'object') throw invalidInput('message', 'is required');
+  const exchange = checkName('exchange', opts.exchange ?? '', true);
+  if (typeof opts.routingKey !== 'string') throw invalidInput('routingKey', 'must be a string');
+  const rkBytes = byteLen(opts.routingKey);
+  if (rkBytes > MAX_SHORTSTR) throw invalidInput('routingKey', `is ${rkBytes} bytes long; AMQP allows at most 255 bytes (UTF-8)`, 'Shorten it; put long data in headers or the body.');
+  let content: Buffer;
+  if (Buffer.isBuffer(opts.body)) content = opts.body;
+  else if (typeof opts.body === 'string') content = Buffer.from(opts.body, 'utf8');
+  else if ((opts.body as unknown) instanceof Uint8Array) content = Buffer.from(opts.body as Uint8Array);
+  else throw invalidInput('body', 'must be a Buffer or a string');
+  if (content.length > limits.maxMessageSize) {
+    throw invalidInput('body', `is ${content.length} bytes; the limit is ${limits.maxMessageSize} bytes`, 'Send a smaller message or raise max_message_size on the broker and the maxMessageSize option.');
+  }
+  const options: Options.Publish = { mandatory: opts.mandatory ?? false };
+  for (const key of SHORTSTR_PROPS) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw invalidInput(key, 'must be a string');
+    if (byteLen(v) > MAX_SHORTSTR) throw invalidInput(key, `is ${byteLen(v)} bytes long; at most 255 bytes (UTF-8)`);
+    options[key] = v;
+  }
+  if (opts.userId !== undefined && limits.username !== undefined && opts.userId !== limits.username) {
+    throw invalidInput('userId', `is "${opts.userId}" but you are connected as "${limits.username}"; RabbitMQ rejects a different user id`, 'Leave it empty or use your user name.');
+  }
+  if (opts.deliveryMode !== undefined) {
+    if (opts.deliveryMode !== 1 && opts.deliveryMode !== 2) throw invalidInput('deliveryMode', 'must be 1 (transient) or 2 (persistent)');
+    options.deliveryMode = opts.deliveryMode;
+  }
+  if (opts.persistent !== undefined) {
+    if (typeof opts.persistent !== 'boolean') throw invalidInput('persistent', 'must be true or false');
+    if (opts.deliveryMode !== undefined && (opts.deliveryMode === 2) !== opts.persistent) throw invalidInput('persistent', 'contradicts deliveryMode');
+    options.persistent = opts.persistent;
+  }
+  if (opts.priority !== undefined) {
+    if (!Number.isInteger(opts.priority) || opts.priority < 0 || opts.priority > 255) throw invalidInput('priority', `must be an integer 0–255 (got ${String(opts.priority)})`);
+    options.priority = opts.priority;
+  }
+  if (opts.expiration !== undefined) {
+    const e = opts.expiration;
+    const s = typeof e === 'number' ? (Number.isInteger(e) && e >= 0 ? String(e) : '') : typeof e === 'string' ? e.trim() : '';
+    if (!/^\d{1,10}$/.test(s) || Number(s) > 0xffffffff) throw invalidInput('expiration', `must be a non-negative whole number of milliseconds, e.g. "60000" (got ${JSON.stringify(e)})`);
+    options.expiration = s;
+  }
+  if (opts.timestamp !== undefined) {
+    const t = opts.timestamp;
+    let secs: number;
+    if (t instanceof Date) {
+      if (Number.isNaN(t.getTime())) throw invalidInput('timestamp', 'is an invalid Date');
+      secs = Math.floor(t.getTime() / 1000);
+    } else if (typeof t === 'number' && Number.isFinite(t) && t >= 0) secs = Math.floor(t);
+    else throw invalidInput('timestamp', 'must be a Date or seconds since the epoch');
+    options.timestamp = secs;
+  }
+  if (opts.headers !== undefined) options.headers = toAmqpTable('headers', opts.headers);
+  return { exchange, routingKey: opts.routingKey, content, options };
+}
+
+interface PendingMandatory {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  returned: boolean;
+}
+
+const pendingByChannel = new WeakMap<ConfirmChannel, PendingMandatory[]>();
+
+function pendingFor(ch: ConfirmChannel): PendingMandatory[] {
+  let list = pendingByChannel.get(ch);
+  if (!list) {
+    const l: PendingMandatory[] = [];
+    pendingByChannel.set(ch, l);
+    // basic.return arrives before the confirm of the same message; returns come in publish order.
+    ch.on('return', (msg: Message) => {
+      const hit = l.find((p) => !p.returned && p.exchange === msg.fields.exchange && p.routingKey === msg.fields.routingKey && p.content.equals(msg.content));
+      if (hit) hit.returned = true;
+    });
+    list = l;
+  }
+  return list;
+}
+
+/**
+ * Publishes one message with publisher confirms on the session's 'publish' channel.
+ * Unroutable (mandatory, default true) → { routed: false }; broker nack → RabbitError NACKED.
+ */
+export async function publish(session: AmqpSession, opts: PublishOptions): Promise<PublishResult> {
+  await session.connection(); // so maxMessageSize knows the broker version
+  const p = preparePublish({ ...opts, mandatory: opts.mandatory ?? true }, { maxMessageSize: session.maxMessageSize, username: session.username });
+  const where = `publish to exchange "${p.exchange || '(default)'}" with routing key "${p.routingKey}"`;
+  const ch = await session.channel('publish');
+  const entry: PendingMandatory | undefined = p.options.mandatory ? { exchange: p.exchange, routingKey: p.routingKey, content: p.content, returned: false } : undefined;
+  const list = entry ? pendingFor(ch) : undefined;
+  if (entry) list!.push(entry);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      try {
+        ch.publish(p.exchange, p.routingKey, p.content, p.options, (err) => (err ? reject(err) : resolve()));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  } catch (e) {
+    if (e instanceof Error && e.message === 'message nacked') throw toRabbitError(e, session.errorContext(where));
+    throw session.channelError(ch, where) ?? toRabbitError(e, session.errorContext(where));
+  } finally {
+    if (entry) {
+      const i = list!.indexOf(entry);
+      if (i >= 0) list!.splice(i, 1);
+    }
+  }
+  return { routed: entry ? !entry.returned : true, size: p.content.length };
+}
+
+export interface PublishManyOptions {
+  /** Report returned (unroutable) messages in the counts. Default false. */
+  mandatory?: boolean;
+  /** Most unconfirmed messages in flight; default 10,000. */
+  maxInFlight?: number;
+}
+
+export interface PublishManyResult {
+  published: number;
+  confirmed: number;
+  nacked: number;
+  returned: number;
+  elapsedMs: number;
+}
+
+/**
+ * Publishes many messages pipelined on a dedicated confirm channel, respecting channel backpressure ('drain')
+ * and a bound on unconfirmed messages; waits for every confirm. Invalid input is rejected before the first
+ * send when `messages` is an array; for iterables, at the bad message (earlier ones are counted).
+ */
+export async function publishMany(session: AmqpSession, messages: Iterable<PublishOptions> | AsyncIterable<PublishOptions>, opts: PublishManyOptions = {}): Promise<PublishManyResult> {
+  const maxInFlight = opts.maxInFlight ?? 10_000;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalidInput('maxInFlight', 'must be a positive integer');
+  await session.connection();
+  const limits = { maxMessageSize: session.maxMessageSize, username: session.username };
+  const mandatory = opts.mandatory ?? false;
+  if (Array.isArray(messages)) messages.forEach((m, i) => prepareAt({ ...m, mandatory }, limits, `messages[${i}]`));
+  const started = performance.now();
+  const ch = await session.openConfirmChannel('publishMany');
+  let published = 0;
+  let confirmed = 0;
+  let nacked = 0;
+  let returned = 0;
+  let closedError: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  ch.on('return', () => {
+    returned++;
+  });
+  ch.on('close', () => {
+    closedError = closedError ?? session.channelError(ch, 'publish') ?? new RabbitError('CHANNEL_CLOSED', 'The publish channel was closed.');
+    notify();
+  });
+  let needDrain = false;
+  ch.on('drain', () => {
+    needDrain = false;
+    notify();
+  });
+  const onConfirm = (err: unknown): void => {
+    if (err) {
+      if (err instanceof Error && err.message === 'message nacked') nacked++;
+    } else confirmed++;
+    if (published - confirmed - nacked < maxInFlight) notify();
+  };
+  const waitWake = (): Promise<void> => new Promise<void>((r) => (wake = r));
+  let i = 0;
+  /** Sends one message; returns true when the caller must wait before the next. */
+  const send = (m: PublishOptions): boolean => {
+    const p = prepareAt({ ...m, mandatory }, limits, `messages[${i}]`);
+    i++;
+    let ok: boolean;
+    try {
+      ok = ch.publish(p.exchange, p.routingKey, p.content, p.options, onConfirm);
+    } catch (e) {
+      throw toRabbitError(e, session.errorContext('publish'));
+    }
+    published++;
+    if (!ok) needDrain = true;
+    return needDrain || published - confirmed - nacked >= maxInFlight;
+  };
+  const settle = async (): Promise<void> => {
+    while (!closedError && (needDrain || published - confirmed - nacked >= maxInFlight)) await waitWake();
+  };
+  try {
+    if (Symbol.iterator in messages) {
+      for (const m of messages as Iterable<PublishOptions>) {
+        if (closedError) break;
+        if (send(m)) await settle();
+      }
+    } else {
+      for await (const m of messages as AsyncIterable<PublishOptions>) {
+        if (closedError) break;
+        if (send(m)) await settle();
+      }
+    }
+    while (!closedError && confirmed + nacked < published) await waitWake();
+    if (closedError) throw toRabbitError(closedError, session.errorContext(`publish (after ${published} sent, ${confirmed} confirmed)`));
+  } finally {
+    await closeQuietly(ch);
+  }
+  return { published, confirmed, nacked, returned, elapsedMs: performance.now() - started };
+}
+
+/** preparePublish with the message index in the field name. */
+function prepareAt(m: PublishOptions, limits: { maxMessageSize: number; username?: string }, field: string): ReturnType<typeof preparePublish> {
+  try {
+    return preparePublish(m, limits);
+  } catch (e) {
+    if (e instanceof RabbitError && e.code === 'INVALID_INPUT') throw invalidInput(`${field}.${e.field ?? 'message'}`, e.message.replace(/^[^:]*: /, '').replace(/\.$/, ''));
+    throw e;
+  }
+}
