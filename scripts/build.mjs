@@ -58,6 +58,9 @@ if (!production) {
   });
 }
 
+// snippets/*.json from the pattern templates (src/core/patterns.ts).
+await (await import('./gen-snippets.mjs')).generateSnippets();
+
 // Codicons for webviews (font + css), copied next to the webview bundles.
 mkdirSync('dist/webview/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
