@@ -253,7 +253,7 @@ function compileHeaders(args: Record<string, unknown> | undefined): CompiledHead
   const mode: HeadersMatchMode = xm === 'any' || xm === 'all-with-x' || xm === 'any-with-x' ? xm : 'all';
   const withX = mode === 'all-with-x' || mode === 'any-with-x';
   const conditions: HeaderCondition[] = [];
-  for (const key of Object.keys(a).sort(compareBytes)) {
+  for (const key of Object.keys(a).sort()) {
     if (key === 'x-match') continue;
     if (!withX && key.startsWith('x-')) continue;
     const v = plain(a[key]);
@@ -261,10 +261,6 @@ function compileHeaders(args: Record<string, unknown> | undefined): CompiledHead
     conditions.push({ key, presence: v === null, value: v });
   }
   return { mode, conditions };
-}
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Erlang `==` on decoded AMQP field values, as far as JSON-ish values can tell. */
