@@ -8,6 +8,8 @@ const tiers = [
   { name: 'types', cmd: 'npx', args: ['tsc', '--noEmit', '-p', '.'], counts: false },
   { name: 'lint', cmd: 'npx', args: ['eslint', 'src', 'test', 'bench'], counts: false },
   { name: 'core', cmd: 'npx', args: ['mocha', '--config', '.mocharc.core.json'], counts: true },
+  { name: 'extension', cmd: 'node', args: ['scripts/test-extension.mjs'], counts: true },
+  { name: 'e2e', cmd: 'node', args: ['scripts/test-e2e.mjs'], counts: true },
 ];
 
 let passed = 0;

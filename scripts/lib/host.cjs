@@ -10,7 +10,13 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root (found upwards, because this file may also run bundled from dist-test/). */
+const ROOT = (() => {
+  for (let d = __dirname; ; d = path.dirname(d)) {
+    try { if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'rabbitmq-workbench') return d; } catch { /* keep looking */ }
+    if (path.dirname(d) === d) return path.resolve(__dirname, '..', '..');
+  }
+})();
 const CACHE = process.env.RMQWB_CACHE || path.join(os.homedir(), '.cache', 'rabbitmq-workbench');
 
 /** Chromium flags that work as root, offline. Playwright makes its own fresh profile. */
