@@ -1,19 +1,24 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as amqp from 'amqplib';
 import { isRabbitError, type RabbitError, type RabbitErrorCode } from '../../src/core/errors';
 import { ManagementClient } from '../../src/core/management';
 import type { BindingInfo } from '../../src/core/model';
-import { resolveProfile, type Credentials } from '../../src/core/profile';
+import { resolveProfile, type Credentials, type TlsOptions } from '../../src/core/profile';
 import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from './support/broker';
 
 const QUEUE_COUNT = 1200;
 const qname = (i: number) => `page-q-${String(i).padStart(4, '0')}`;
 
-function clientFor(managementUrl: string, credentials: Credentials = { username: USER, password: PASSWORD }, timeoutMs?: number): ManagementClient {
-  const resolved = resolveProfile({ id: 'test', name: 'test', amqpUrl: `amqp://${encodeURIComponent(credentials.username)}@${AMQP_HOST}:${AMQP_PORT}/`, managementUrl });
+function clientFor(managementUrl: string, credentials: Credentials = { username: USER, password: PASSWORD }, timeoutMs?: number, tls?: TlsOptions): ManagementClient {
+  const resolved = resolveProfile({ id: 'test', name: 'test', amqpUrl: `amqp://${encodeURIComponent(credentials.username)}@${AMQP_HOST}:${AMQP_PORT}/`, managementUrl, tls });
   return new ManagementClient(resolved, credentials, timeoutMs === undefined ? {} : { timeoutMs });
 }
 
@@ -50,8 +55,11 @@ class FakeFront {
   private server?: http.Server;
   port = 0;
 
+  constructor(private readonly tls?: { key: string; cert: string }) {}
+
   async start(port = 0): Promise<void> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const server = this.tls ? https.createServer(this.tls, handler) : http.createServer(handler);
     this.server = server;
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
@@ -66,7 +74,7 @@ class FakeFront {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -509,6 +517,46 @@ describe('core/management', function () {
         await front.start(port);
         front.mode = 'proxy';
         assert.ok((await viaFront.overview()).rabbitmqVersion);
+      });
+    });
+
+    describe('https with a private CA', () => {
+      let dir: string;
+      let front: FakeFront;
+
+      before(async () => {
+        dir = mkdtempSync(join(tmpdir(), 'wb-tls-'));
+        const f = (n: string) => join(dir, n);
+        const ssl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'pipe' });
+        ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=wb-test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
+        ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('srv.key'), '-out', f('srv.csr'));
+        writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+        ssl('x509', '-req', '-in', f('srv.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('srv.pem'));
+        front = new FakeFront({ key: readFileSync(f('srv.key'), 'utf8'), cert: readFileSync(f('srv.pem'), 'utf8') });
+        await front.start();
+      });
+      after(async () => {
+        await front?.stop();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('trusts the server with the CA file, refuses it without', async () => {
+        const trusted = clientFor(front.url, undefined, undefined, { caFile: join(dir, 'ca.pem') });
+        assert.ok((await trusted.overview()).rabbitmqVersion);
+        trusted.dispose();
+        const e = await expectError(() => clientFor(front.url).overview(), 'UNREACHABLE');
+        assert.match(e.message, /TLS|certificate/i);
+        assert.match(e.message, /CA file/);
+      });
+
+      it('accepts any certificate with insecureSkipVerify', async () => {
+        const insecure = clientFor(front.url, undefined, undefined, { insecureSkipVerify: true });
+        assert.ok((await insecure.listVhosts()).length > 0);
+        insecure.dispose();
+      });
+
+      it('rejects an unreadable CA file naming tls.caFile', () => {
+        assert.throws(() => clientFor(front.url, undefined, undefined, { caFile: join(dir, 'missing.pem') }), (e: unknown) => isRabbitError(e, 'INVALID_INPUT') && e.field === 'tls.caFile');
       });
     });
   });
