@@ -19,7 +19,8 @@ const fail = (why) => {
 if (!existsSync(join(root, 'dist-test', 'test', 'e2e'))) fail('dist-test/test/e2e is missing: run `node scripts/build.mjs` first.');
 if (process.env.RMQWB_SKIP_PACKAGE !== '1') {
   rmSync(vsix, { force: true });
-  const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: 'inherit' });
+  // stdin closed: vsce must not wait for an answer to one of its questions.
+  const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (pkg.status !== 0 || !existsSync(vsix)) fail(`\`npm run package\` failed (exit ${pkg.status}).`);
 }
 const files = process.argv.slice(2);
