@@ -75,7 +75,7 @@ export function resolveProfile(profile: ConnectionProfile): ResolvedProfile {
 }
 
 function resolveManagementUrl(input: string | undefined, amqpHost: string, amqpProtocol: string): ResolvedProfile['management'] {
-  const text = input && input.trim() ? input.trim() : `${amqpProtocol === 'amqps' ? 'https' : 'http'}://${amqpHost.includes(':') ? `[${amqpHost}]` : amqpHost}:${amqpProtocol === 'amqps' ? 15671 : 15672}`;
+  const text = input && input.trim() ? input.trim() : `${amqpProtocol === 'amqps' ? 'https' : 'http'}://${amqpHost.includes(':') && !amqpHost.startsWith('[') ? `[${amqpHost}]` : amqpHost}:${amqpProtocol === 'amqps' ? 15671 : 15672}`;
   let url: URL;
   try {
     url = new URL(text);
@@ -97,10 +97,17 @@ export function displayProfile(profile: ConnectionProfile): string {
 
 /** Removes any password from a URL-ish string, even a malformed one. */
 export function redactUrl(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_m, scheme: string, userinfo: string) => {
-    const user = userinfo.split(':')[0];
-    return `${scheme}${user}@`;
-  });
+  // Userinfo runs to the LAST "@" before the path: passwords may contain unescaped "@" or "/".
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(text);
+  if (!m) return text;
+  const [, scheme, rest] = m;
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return text;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0 && !userinfo.includes('/')) return text;
+  const user = colon < 0 ? '' : userinfo.slice(0, colon);
+  return `${scheme}${user}@${rest.slice(at + 1)}`;
 }
 
 /** The AMQP URL with the password put in, for amqplib only: never log or show it. */

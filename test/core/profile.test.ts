@@ -139,3 +139,16 @@ describe('core/profile', () => {
     });
   });
 });
+
+describe('profile edge cases', () => {
+  it('accepts an IPv6 AMQP host and derives the management URL', () => {
+    const r = resolveProfile({ id: 'v6', name: 'v6', amqpUrl: 'amqp://guest@[::1]:5672/' });
+    assert.strictEqual(r.management.baseUrl, 'http://[::1]:15672');
+  });
+  it('redacts passwords that contain "@" or "/"', () => {
+    assert.strictEqual(redactUrl('amqp://u:p@ss@host/v'), 'amqp://u@host/v');
+    assert.strictEqual(redactUrl('amqp://user:pa/ss@host'), 'amqp://user@host');
+    assert.ok(!redactUrl('amqp://user:s3cr/et@x@host:5672/%2F').includes('s3cr'));
+    assert.strictEqual(redactUrl('amqp://user@host:5672/%2F'), 'amqp://user@host:5672/%2F');
+  });
+});
