@@ -3,16 +3,17 @@
  * reads, so messages re-publish faithfully (body bytes and every property).
  *
  *   {"exchange":"orders","routingKey":"eu.new","body":"{\"id\":1}","properties":{"contentType":"application/json",
- *    "deliveryMode":2,"timestamp":1700000000},"headers":{"x-tenant":"a","sig":{"!":"bytes","value":"AAEC"}}}
+ *    "deliveryMode":2,"timestamp":1700000000},"headers":{"x-tenant":"a","sig":{"$binary":"AAEC"}}}
  *
  * - `body` (UTF-8 text) or `bodyBase64` (any bytes), not both.
  * - `properties`: the AMQP basic properties (timestamp in seconds since the epoch, or an ISO date).
- * - `headers`: JSON values; typed values use amqplib's `{"!": type, "value": …}` form (timestamp, long, double,
- *   decimal …) plus `{"!":"bytes","value":<base64>}` for byte arrays.
+ * - `headers`: the core's JSON-safe form (src/core/message.ts): `{"$binary": base64}` for byte arrays,
+ *   `{"$timestamp": iso, "epoch": s}`, `{"$decimal": "1.23"}`; amqplib's `{"!": type, "value": …}` is accepted too.
  * No 'vscode' import: benchmarked in plain Node.
  */
 import { invalidInput, RabbitError } from '../core/errors';
-import type { AmqpFieldValue, AmqpTable, PublishOptions } from '../core/operations';
+import { fromJsonSafe, type DecodedMessage, type DecodedProperties, type JsonValue } from '../core/message';
+import type { AmqpTable, PublishOptions } from '../core/operations';
 
 export interface SavedProperties {
   contentType?: string;
@@ -39,70 +40,59 @@ export interface SavedMessage {
   headers?: Record<string, unknown>;
 }
 
-/** What a raw AMQP message looks like (amqplib's Message, or anything with the same fields). */
-export interface RawMessageLike {
-  fields: { exchange: string; routingKey: string };
-  properties: Record<string, unknown> & { headers?: Record<string, unknown> };
-  content: Buffer;
-}
-
 const STRING_PROPS = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'messageId', 'type', 'userId', 'appId'] as const;
 const KNOWN_PROPS = new Set<string>([...STRING_PROPS, 'deliveryMode', 'priority', 'expiration', 'timestamp']);
 const KNOWN_KEYS = new Set(['exchange', 'routingKey', 'body', 'bodyBase64', 'properties', 'headers']);
 
 // ------------------------------------------------------------------------------------------------ writing
 
-/** True when the bytes are valid UTF-8 that survive a text round trip. */
-export function isUtf8Text(content: Buffer): boolean {
-  // TextDecoder with fatal rejects invalid sequences; a BOM would be dropped, so treat it as binary.
-  if (content.length >= 3 && content[0] === 0xef && content[1] === 0xbb && content[2] === 0xbf) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(content);
-    return true;
-  } catch {
-    return false;
+/** A decoded message (with its whole body: decode with an unlimited maxBodyBytes) as a saved one, every property kept. */
+export function toSaved(d: DecodedMessage): SavedMessage {
+  if (d.body.truncated) {
+    throw new RabbitError('INVALID_INPUT', `message ${d.index + 1}: only the first part of its ${d.body.size}-byte body was read, so it cannot be saved faithfully.`, {
+      field: 'body',
+      hint: 'Peek it again without a body limit.',
+    });
   }
-}
-
-/** A header value made JSON-safe (Buffers → {"!":"bytes"}, bigints → {"!":"long"} as a string). */
-export function headerToJson(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return { '!': 'bytes', value: Buffer.from(v).toString('base64') };
-  if (typeof v === 'bigint') return { '!': 'long', value: v.toString() };
-  if (v instanceof Date) return { '!': 'timestamp', value: Math.floor(v.getTime() / 1000) };
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  if (Array.isArray(v)) return v.map(headerToJson);
-  if (typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = headerToJson(x);
-    return out;
-  }
-  return v;
-}
-
-/** A raw message as a saved one (every property kept). */
-export function toSaved(m: RawMessageLike): SavedMessage {
-  const saved: SavedMessage = { exchange: m.fields.exchange, routingKey: m.fields.routingKey };
-  if (isUtf8Text(m.content)) saved.body = m.content.toString('utf8');
-  else saved.bodyBase64 = m.content.toString('base64');
-  const props: SavedProperties = {};
-  const p = m.properties;
-  for (const k of STRING_PROPS) if (typeof p[k] === 'string') props[k] = p[k] as string;
-  if (p.deliveryMode === 1 || p.deliveryMode === 2) props.deliveryMode = p.deliveryMode;
-  if (typeof p.priority === 'number') props.priority = p.priority;
-  if (p.expiration !== undefined && p.expiration !== null) props.expiration = String(p.expiration);
-  if (typeof p.timestamp === 'number') props.timestamp = p.timestamp;
-  else if (p.timestamp instanceof Date) props.timestamp = Math.floor(p.timestamp.getTime() / 1000);
+  const saved: SavedMessage = { exchange: d.fields.exchange, routingKey: d.fields.routingKey };
+  if (d.body.text !== undefined) saved.body = d.body.text;
+  else saved.bodyBase64 = d.body.base64;
+  const props = savedProperties(d.properties);
   if (Object.keys(props).length > 0) saved.properties = props;
-  if (p.headers && Object.keys(p.headers).length > 0) saved.headers = headerToJson(p.headers) as Record<string, unknown>;
+  if (Object.keys(d.headers).length > 0) saved.headers = d.headers;
   return saved;
 }
 
-/** JSON Lines text of raw messages (trailing newline). */
-export function toJsonLines(messages: Iterable<RawMessageLike>): string {
+export function savedProperties(p: DecodedProperties): SavedProperties {
+  const props: SavedProperties = {};
+  for (const k of STRING_PROPS) if (typeof p[k] === 'string') props[k] = p[k];
+  if (p.deliveryMode === 1 || p.deliveryMode === 2) props.deliveryMode = p.deliveryMode;
+  if (typeof p.priority === 'number') props.priority = p.priority;
+  if (p.expiration !== undefined) props.expiration = p.expiration;
+  if (p.timestamp) props.timestamp = p.timestamp.epoch;
+  return props;
+}
+
+/** JSON Lines text of decoded messages (trailing newline). */
+export function toJsonLines(messages: Iterable<DecodedMessage>): string {
   let out = '';
   for (const m of messages) out += JSON.stringify(toSaved(m)) + '\n';
   return out;
+}
+
+/** A decoded message (whole body) → publish options, to `exchange`/`routingKey` (default: where it was published). */
+export function decodedToPublish(d: DecodedMessage, target?: { exchange: string; routingKey: string }, dropDeathHeaders = false): PublishOptions {
+  const saved = toSaved(d);
+  if (dropDeathHeaders && saved.headers) {
+    const h: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(saved.headers as Record<string, JsonValue>)) if (k !== 'x-death' && !/^x-(first|last)-death-/.test(k)) h[k] = v;
+    saved.headers = h;
+  }
+  if (target) {
+    saved.exchange = target.exchange;
+    saved.routingKey = target.routingKey;
+  }
+  return fromSaved(saved, 'message');
 }
 
 // ------------------------------------------------------------------------------------------------ reading
@@ -114,25 +104,9 @@ export interface ParseDefaults {
   routingKey?: string;
 }
 
-/** Converts saved headers back to what the core publishes: {"!":"bytes"} → Buffer, {"!":"long","value":"…"} → bigint. */
-export function headersFromJson(field: string, v: unknown): AmqpFieldValue {
-  if (v === null || typeof v !== 'object') return v as AmqpFieldValue;
-  if (Array.isArray(v)) return v.map((x, i) => headersFromJson(`${field}[${i}]`, x));
-  const o = v as Record<string, unknown>;
-  if (typeof o['!'] === 'string' && Object.keys(o).length === 2 && 'value' in o) {
-    if (o['!'] === 'bytes') {
-      if (typeof o.value !== 'string') throw invalidInput(field, 'bytes value must be base64 text');
-      return Buffer.from(o.value, 'base64');
-    }
-    if ((o['!'] === 'long' || o['!'] === 'int64') && typeof o.value === 'string') {
-      if (!/^-?\d+$/.test(o.value)) throw invalidInput(field, `long value "${o.value}" is not an integer`);
-      return BigInt(o.value);
-    }
-    return o as AmqpFieldValue;
-  }
-  const out: AmqpTable = {};
-  for (const [k, x] of Object.entries(o)) out[k] = headersFromJson(`${field}.${k}`, x);
-  return out;
+/** Saved (JSON-safe) headers → what the core publishes ({"$binary"} → Buffer, {"$timestamp"} → Date, {"$decimal"} …). */
+export function headersFromJson(value: Record<string, unknown>): AmqpTable {
+  return fromJsonSafe(value as JsonValue) as AmqpTable;
 }
 
 /** One saved message (already JSON-parsed) → publish options. `where` prefixes field names ("line 3"). */
@@ -180,7 +154,7 @@ export function fromSaved(value: unknown, where: string, defaults: ParseDefaults
   }
   if (s.headers !== undefined && s.headers !== null) {
     if (typeof s.headers !== 'object' || Array.isArray(s.headers)) throw invalidInput(`${where}.headers`, 'must be an object of name → value');
-    out.headers = headersFromJson(`${where}.headers`, s.headers) as AmqpTable;
+    out.headers = headersFromJson(s.headers as Record<string, unknown>);
   }
   return out;
 }

@@ -59,7 +59,7 @@ export function parseHeaders(input: Record<string, unknown> | string | undefined
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidInput('headers', 'must be a JSON object of name → value', 'Write an object, e.g. {"x-tenant": "a"}.');
   }
-  return headersFromJson('headers', value) as AmqpTable;
+  return headersFromJson(value as Record<string, unknown>);
 }
 
 /** Builds the core's publish options; throws INVALID_INPUT naming the field. `body` must be resolved already. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { RabbitError } from '../core/errors';
-import { toJsonLines, type RawMessageLike } from '../messaging/jsonl';
+import type { DecodedMessage } from '../core/message';
+import { toJsonLines } from '../messaging/jsonl';
 import { toViewMessage, toViewMessages, type ViewOptions } from '../messaging/inspectorModel';
 import { logger } from '../util/log';
 import { WebviewPanelHost } from './panel';
@@ -18,11 +19,10 @@ import type {
 
 const log = logger('inspector');
 
-export type InspectorRaw = RawMessageLike & { fields: { redelivered?: boolean; deliveryTag?: number } };
 
 export interface InspectorEntry {
   view: ViewMessage;
-  raw: InspectorRaw;
+  raw: DecodedMessage;
 }
 
 /** What the command side provides: broker actions the panel cannot do alone. */
@@ -32,11 +32,11 @@ export interface InspectorController {
   notices: string[];
   canPublish: boolean;
   /** Peek again (peek mode). */
-  refresh?(): Promise<{ raw: InspectorRaw; offset?: number }[]>;
+  refresh?(): Promise<DecodedMessage[]>;
   /** Publish these messages again; returns a summary line. */
-  republish?(raws: InspectorRaw[], target: RepublishTarget): Promise<string>;
+  republish?(raws: DecodedMessage[], target: RepublishTarget): Promise<string>;
   /** Consume mode. */
-  settle?(raws: InspectorRaw[], action: SettleAction): Promise<Settlement>;
+  settle?(raws: DecodedMessage[], action: SettleAction): Promise<Settlement>;
   stop?(): Promise<void>;
   /** Called when the panel closes (consume: stop and requeue). */
   dispose?(): Promise<void> | void;
@@ -75,29 +75,19 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
   }
 
   /** Replaces the list (a new peek). */
-  setMessages(items: { raw: InspectorRaw; offset?: number }[]): void {
+  setMessages(list: DecodedMessage[], opts: ViewOptions = {}): void {
     this.generation++;
     this.entries.length = 0;
     this.byId.clear();
-    const prefix = `g${this.generation}-`;
-    items.forEach((it, i) => this.addEntry({ raw: it.raw, view: toViewMessage(it.raw, `${prefix}${i + 1}`, i + 1, { offset: it.offset }) }));
-    this.post({ type: 'messages', messages: this.entries.map((e) => e.view), replace: true });
-  }
-
-  /** Builds all views at once (fast path for many messages). */
-  setRawMessages(raws: InspectorRaw[], opts: ViewOptions = {}): void {
-    this.generation++;
-    this.entries.length = 0;
-    this.byId.clear();
-    const views = toViewMessages(raws, `g${this.generation}-`, 1, opts);
-    views.forEach((view, i) => this.addEntry({ view, raw: raws[i] }));
+    const views = toViewMessages(list, `g${this.generation}-`, 1, opts);
+    views.forEach((view, i) => this.addEntry({ view, raw: list[i] }));
     this.post({ type: 'messages', messages: views, replace: true });
   }
 
   /** Appends one message (consume mode). */
-  append(raw: InspectorRaw, offset?: number): ViewMessage {
+  append(raw: DecodedMessage): ViewMessage {
     const index = this.entries.length + 1;
-    const view = toViewMessage(raw, `g${this.generation}-${index}`, index, { offset });
+    const view = toViewMessage(raw, `g${this.generation}-${index}`, index);
     this.addEntry({ raw, view });
     this.post({ type: 'messages', messages: [view], replace: false });
     return view;
@@ -143,6 +133,11 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
     return out;
   }
 
+  /** Handles a page message as if the page sent it (tests drive the panel this way; errors are thrown, not posted). */
+  dispatch(m: FromInspector): Promise<void> {
+    return this.onMessage(m);
+  }
+
   protected async onMessage(m: FromInspector): Promise<void> {
     switch (m.type) {
       case 'copy':
@@ -181,7 +176,7 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
   }
 
   /** Saves messages as JSON Lines (asks where unless `target` is given). Returns the count, or undefined if cancelled. */
-  async save(raws: InspectorRaw[], target?: vscode.Uri): Promise<number | undefined> {
+  async save(raws: DecodedMessage[], target?: vscode.Uri): Promise<number | undefined> {
     const uri =
       target ??
       (await vscode.window.showSaveDialog({
@@ -197,21 +192,13 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
 
   /** Opens the whole body in an untitled editor (JSON pretty-printed when it parses). */
   async openBody(entry: InspectorEntry): Promise<vscode.TextEditor> {
-    const body = entry.raw.content;
+    const body = entry.raw.body;
     let content: string;
     let language = 'plaintext';
-    if (entry.view.body.kind === 'binary') content = body.toString('base64');
-    else {
-      content = body.toString('utf8');
-      if (entry.view.body.kind === 'json') {
-        try {
-          content = JSON.stringify(JSON.parse(content), null, 2);
-          language = 'json';
-        } catch {
-          // keep as text
-        }
-      }
-    }
+    if (body.kind === 'json' && body.json !== undefined) {
+      content = JSON.stringify(body.json, null, 2);
+      language = 'json';
+    } else content = body.text ?? body.base64;
     const doc = await vscode.workspace.openTextDocument({ content, language });
     return vscode.window.showTextDocument(doc, { preview: false });
   }
