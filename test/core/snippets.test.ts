@@ -2,11 +2,11 @@
 // manifest, and every one compiles once expanded with its defaults (py_compile, tsc, node --check).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PATTERN_LANGUAGES, snippetFileText, type SnippetEntry } from '../../src/core/patterns';
 import { findPikaIssues } from '../../src/core/pikaMigration';
-import { REPO_ROOT, expandSnippet, pythonWithPika, scratchDir } from './support/programs';
+import { REPO_ROOT, expandSnippet, pythonWithPika, scratchDir, typeCheck } from './support/programs';
 
 function readSnippets(language: string): Record<string, SnippetEntry> {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'snippets', `${language}.json`), 'utf8')) as Record<string, SnippetEntry>;
@@ -122,17 +122,3 @@ describe('snippets', () => {
     }
   });
 });
-
-/** Runs the repo's tsc over *.ts in `dir` (strict, Node16 modules, Node types); returns its output on failure. */
-export function typeCheck(dir: string): string {
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'Node16', moduleResolution: 'Node16', types: ['node'], skipLibCheck: true },
-      include: ['*.ts'],
-    }),
-  );
-  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
-  return r.status === 0 ? '' : `${r.stdout}${r.stderr}` || `tsc exited with ${r.status}`;
-}

@@ -216,3 +216,17 @@ function resolveRef(name: string, fallback: string | undefined, defaults: Map<st
   if (/^\d+$/.test(name)) return defaults.get(name) ?? fallback ?? '';
   return vars[name] ?? fallback ?? '';
 }
+
+/** Runs the repo's tsc over *.ts in `dir` (strict, Node16 modules, Node types); returns its output on failure. */
+export function typeCheck(dir: string): string {
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'Node16', moduleResolution: 'Node16', types: ['node'], skipLibCheck: true },
+      include: ['*.ts'],
+    }),
+  );
+  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+  return r.status === 0 ? '' : `${r.stdout}${r.stderr}` || `tsc exited with ${r.status}`;
+}
