@@ -2,6 +2,10 @@ import * as vscode from 'vscode';
 import { Commands } from './commands/ids';
 import { registerCommand } from './commands/registry';
 import { getLogChannel, logger } from './util/log';
+import { ConnectionManager } from './connections/manager';
+import { ConnectionStore } from './connections/store';
+import { Explorer } from './explorer/explorer';
+import type { ExplorerProvider } from './explorer/provider';
 
 /** Activation only: build the pieces and register them. Keep it cheap (no network, no file scans). */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -10,9 +14,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(getLogChannel());
   context.subscriptions.push(registerCommand(Commands.showLog, () => getLogChannel().show(true)));
 
+  // Connections and the explorer: no network here (connecting happens on a command).
+  const store = new ConnectionStore(context.secrets);
+  const connections = new ConnectionManager(store);
+  const explorer = new Explorer(connections);
+  context.subscriptions.push(store, connections, explorer);
+
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs };
+  return { activationMs, connections, explorer: explorer.provider, explorerView: explorer };
 }
 
 export function deactivate(): void {
@@ -22,4 +32,10 @@ export function deactivate(): void {
 /** What activate() returns: used by tests and the benchmark (through extension.exports). */
 export interface ExtensionApi {
   activationMs: number;
+  /** Saved connections and their live clients. */
+  connections: ConnectionManager;
+  /** The explorer's TreeDataProvider (tests call getChildren on it). */
+  explorer: ExplorerProvider;
+  /** The explorer with its tree view, auto-refresh and status bar item. */
+  explorerView: Explorer;
 }

@@ -1,6 +1,27 @@
 /** Every command id in one place. Each must also be contributed in package.json (a test checks both ways). */
 export const Commands = {
   showLog: 'rabbitmq.showLog',
+  // explorer (#4)
+  addConnection: 'rabbitmq.addConnection',
+  editConnection: 'rabbitmq.editConnection',
+  removeConnection: 'rabbitmq.removeConnection',
+  connect: 'rabbitmq.connect',
+  disconnect: 'rabbitmq.disconnect',
+  connectLocalhost: 'rabbitmq.connectLocalhost',
+  refresh: 'rabbitmq.refresh',
+  refreshAll: 'rabbitmq.refreshAll',
+  loadMore: 'rabbitmq.loadMore',
+  filter: 'rabbitmq.filter',
+  clearFilter: 'rabbitmq.clearFilter',
+  declareExchange: 'rabbitmq.declareExchange',
+  declareQueue: 'rabbitmq.declareQueue',
+  deleteExchange: 'rabbitmq.deleteExchange',
+  deleteQueue: 'rabbitmq.deleteQueue',
+  purgeQueue: 'rabbitmq.purgeQueue',
+  bind: 'rabbitmq.bind',
+  unbind: 'rabbitmq.unbind',
+  copyName: 'rabbitmq.copyName',
+  openInManagementUI: 'rabbitmq.openInManagementUI',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import { EXPLORER_SECTION, type ExplorerProvider } from './provider';
+
+/**
+ * Polls only while the explorer is visible (`rabbitmq.explorer.refreshInterval` seconds, 0 = off). A tick
+ * refreshes the tree; nodes that failed to load (broker down) are retried then, so the tree recovers by itself.
+ * Becoming visible after missed ticks refreshes once. Everything stops on dispose.
+ */
+export class AutoRefresh implements vscode.Disposable {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private missedTick = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly view: vscode.TreeView<unknown>, private readonly provider: ExplorerProvider) {
+    this.disposables.push(
+      view.onDidChangeVisibility(() => this.update()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${EXPLORER_SECTION}.refreshInterval`)) this.update();
+      }),
+    );
+    this.update();
+  }
+
+  /** Seconds between refreshes (0 = off). */
+  get intervalSeconds(): number {
+    const v = vscode.workspace.getConfiguration(EXPLORER_SECTION).get<number>('refreshInterval', 30);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.max(2, v) : 0;
+  }
+
+  /** Whether a timer is running now (visible view and interval > 0). */
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private update(): void {
+    const seconds = this.intervalSeconds;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    if (seconds === 0) return;
+    if (!this.view.visible) {
+      // Remember that data may be stale; refresh when shown again.
+      this.missedTick = true;
+      return;
+    }
+    if (this.missedTick) {
+      this.missedTick = false;
+      void this.provider.refresh();
+    }
+    this.timer = setInterval(() => this.tick(), seconds * 1000);
+  }
+
+  /** One auto-refresh: everything shown (which includes retrying failed nodes). */
+  tick(): Promise<void> {
+    if (!this.view.visible) {
+      this.missedTick = true;
+      return Promise.resolve();
+    }
+    return this.provider.refresh();
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
