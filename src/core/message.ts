@@ -84,7 +84,8 @@ export interface DecodedMessage {
 export interface RawMessageLike {
   content: Buffer;
   fields: { exchange?: string; routingKey?: string; redelivered?: boolean; deliveryTag?: number; consumerTag?: string; messageCount?: number };
-  properties: Record<string, unknown> & { headers?: Record<string, unknown> };
+  /** amqplib's MessageProperties or any object with the same keys. */
+  properties: object;
 }
 
 export interface DecodeOptions {
@@ -280,8 +281,8 @@ export function decodeProperties(p: Record<string, unknown>): DecodedProperties 
 
 /** Decodes one delivered message for display. */
 export function decodeMessage(msg: RawMessageLike, index: number, opts: DecodeOptions = {}): DecodedMessage {
-  const props = msg.properties ?? {};
-  const rawHeaders = props.headers && typeof props.headers === 'object' ? props.headers : {};
+  const props = (msg.properties ?? {}) as Record<string, unknown>;
+  const rawHeaders = (props.headers && typeof props.headers === 'object' ? props.headers : {}) as Record<string, unknown>;
   const headers: Record<string, JsonValue> = {};
   for (const [k, v] of Object.entries(rawHeaders)) headers[k] = toJsonSafe(v);
   const fields: DecodedFields = {

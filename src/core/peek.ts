@@ -1,0 +1,227 @@
+/**
+ * Non-destructive peek: consume WITHOUT ack on a dedicated channel (prefetch = count), collect up to `count`
+ * messages, then close the channel so the broker requeues them in their original order. Nothing is ever
+ * acked on classic/quorum queues, so a crash or a cut connection mid-peek also puts everything back.
+ * Streams are read by a consumer at an offset (x-stream-offset); reading a stream never removes anything.
+ * basic.get is never used: on a stream it makes RabbitMQ close the whole connection (540).
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { RabbitError, invalidInput } from './errors';
+import { toRabbitError } from './amqpErrors';
+import { decodeMessage, type DecodeOptions, type DecodedMessage } from './message';
+import { checkQueue } from './operations';
+import { closeQuietly, type AmqpSession } from './session';
+
+export type StreamOffset = 'first' | 'last' | 'next' | number | Date;
+export type PeekQueueType = 'classic' | 'quorum' | 'stream';
+
+export interface PeekOptions {
+  /** How many messages; default 10, at most 1000. */
+  count?: number;
+  /** Streams only: where to start; default 'first'. */
+  streamOffset?: StreamOffset;
+  /** The queue type if the caller knows it (skips detection). */
+  queueType?: PeekQueueType;
+  /** Quorum: the queue's x-delivery-limit if known (reported back in the risk note). */
+  deliveryLimit?: number;
+  /** Stop after this long without a new message; default 400 ms (streams) / 1000 ms (others). */
+  idleTimeoutMs?: number;
+  /** Hard limit for the whole peek; default 15 s. */
+  timeoutMs?: number;
+  decode?: DecodeOptions;
+  /** Called after each message arrives (n = messages so far). */
+  onProgress?: (n: number) => void;
+}
+
+export interface QuorumDeliveryLimitRisk {
+  /** The queue's x-delivery-limit when known. */
+  deliveryLimit?: number;
+  /** Highest x-delivery-count seen on the peeked messages (after this peek they are one higher). */
+  highestDeliveryCount?: number;
+  note: string;
+}
+
+export interface PeekResult {
+  queue: string;
+  queueType: PeekQueueType;
+  messages: DecodedMessage[];
+  /** Ready messages when the peek started (checkQueue). */
+  messageCountBefore: number;
+  requested: number;
+  /** A peek marks the peeked messages redelivered=true (not for streams). */
+  redeliveredSet: boolean;
+  /** Quorum queues: every peek counts as a delivery toward x-delivery-limit. */
+  quorumDeliveryLimitRisk?: QuorumDeliveryLimitRisk;
+  /** What this peek did, in one sentence for the UI. */
+  note: string;
+  durationMs: number;
+}
+
+export const MAX_PEEK = 1000;
+
+function validate(queue: string, opts: PeekOptions): { count: number; offset: unknown } {
+  if (typeof queue !== 'string' || !queue) throw invalidInput('queue', 'is empty');
+  const count = opts.count ?? 10;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PEEK) throw invalidInput('count', `must be a whole number from 1 to ${MAX_PEEK} (got ${String(count)})`, 'Peek in smaller batches.');
+  if (opts.queueType !== undefined && !['classic', 'quorum', 'stream'].includes(opts.queueType)) throw invalidInput('queueType', 'must be classic, quorum or stream');
+  for (const f of ['idleTimeoutMs', 'timeoutMs'] as const) {
+    const v = opts[f];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw invalidInput(f, 'must be a positive number of ms');
+  }
+  let offset: unknown = 'first';
+  const o = opts.streamOffset;
+  if (o !== undefined) {
+    if (opts.queueType !== undefined && opts.queueType !== 'stream') throw invalidInput('streamOffset', 'only applies to streams');
+    if (o === 'first' || o === 'last' || o === 'next') offset = o;
+    else if (typeof o === 'number') {
+      if (!Number.isSafeInteger(o) || o < 0) throw invalidInput('streamOffset', 'must be first, last, next, a non-negative offset or a Date');
+      offset = o;
+    } else if (o instanceof Date) {
+      if (Number.isNaN(o.getTime())) throw invalidInput('streamOffset', 'is an invalid Date');
+      offset = { '!': 'timestamp', value: Math.floor(o.getTime() / 1000) };
+    } else throw invalidInput('streamOffset', 'must be first, last, next, a non-negative offset or a Date');
+  }
+  return { count, offset };
+}
+
+/** Reads up to `count` messages without removing any of them. */
+export async function peekMessages(session: AmqpSession, queue: string, opts: PeekOptions = {}): Promise<PeekResult> {
+  const { count, offset } = validate(queue, opts);
+  const started = performance.now();
+  const info = await checkQueue(session, queue);
+  const what = `peek queue "${queue}"`;
+
+  // Detect the type: a consumer with x-stream-offset works on a stream and is refused (406, no side effect)
+  // by classic and quorum queues, whose reply names the type.
+  let queueType = opts.queueType;
+  let ch: Channel | undefined;
+  const collected: ConsumeMessage[] = [];
+  let onDelivery: ((m: ConsumeMessage | null) => void) | undefined;
+  // Deliveries can arrive in the same socket read as consume-ok, before the collector is set up: buffer them.
+  const early: (ConsumeMessage | null)[] = [];
+  const consumerCallback = (m: ConsumeMessage | null): void => {
+    if (onDelivery) onDelivery(m);
+    else early.push(m);
+  };
+  try {
+    if (queueType === undefined || queueType === 'stream') {
+      ch = await session.openChannel('peek');
+      await ch.prefetch(count);
+      try {
+        await ch.consume(queue, consumerCallback, { noAck: false, arguments: { 'x-stream-offset': offset } });
+        queueType = 'stream';
+      } catch (e) {
+        const brokerErr = session.channelError(ch, what);
+        const text = brokerErr?.brokerText ?? '';
+        const m = /of queue type rabbit_(classic|quorum)_queue/.exec(text);
+        if (!m || queueType === 'stream') throw brokerErr ?? toRabbitError(e, session.errorContext(what));
+        queueType = m[1] as PeekQueueType;
+        await closeQuietly(ch);
+        ch = undefined;
+      }
+    }
+    const isStream = queueType === 'stream';
+    // Streams: the count in declare-ok lags and offsets vary, so read until `count` or idle.
+    // Others: expect the ready count, then wait a short grace for messages that were being requeued.
+    const target = isStream ? count : Math.min(count, info.messageCount);
+    const graceMs = 150;
+    const idleMs = opts.idleTimeoutMs ?? (isStream ? 400 : 1000);
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+
+    if (target > 0 || isStream) {
+      const done = new Promise<void>((resolve, reject) => {
+        let idle: NodeJS.Timeout | undefined;
+        const hard = setTimeout(finish, timeoutMs);
+        const armIdle = (ms = idleMs): void => {
+          if (idle) clearTimeout(idle);
+          idle = setTimeout(finish, ms);
+        };
+        function finish(err?: RabbitError): void {
+          clearTimeout(hard);
+          if (idle) clearTimeout(idle);
+          onDelivery = undefined;
+          if (err) reject(err);
+          else resolve();
+        }
+        onDelivery = (m) => {
+          if (m === null) {
+            finish(new RabbitError('CANCELLED', `Could not ${what}: the broker cancelled the consumer (the queue was deleted).`));
+            return;
+          }
+          if (collected.length >= count) return;
+          collected.push(m);
+          if (isStream && collected.length < count) {
+            try {
+              ch?.ack(m); // on streams an ack only moves consumer credit
+            } catch {
+              // channel gone; the close handler reports it
+            }
+          }
+          opts.onProgress?.(collected.length);
+          if (collected.length >= count) finish();
+          else armIdle(collected.length >= target ? graceMs : idleMs);
+        };
+        armIdle();
+        for (const m of early.splice(0)) onDelivery?.(m);
+        const onClose = (): void => {
+          if (!onDelivery) return;
+          const err = (ch && session.channelError(ch, what)) ?? new RabbitError('CONNECTION_CLOSED', `Could not ${what}: the connection was lost mid-peek. Nothing was removed: unacknowledged messages go back to the queue.`, { hint: 'Retry the peek.' });
+          finish(err);
+        };
+        const attach = (c: Channel): void => {
+          c.on('close', onClose);
+        };
+        if (ch) attach(ch);
+        else {
+          void (async () => {
+            try {
+              ch = await session.openChannel('peek');
+              attach(ch);
+              await ch.prefetch(count);
+              await ch.consume(queue, consumerCallback, { noAck: false });
+            } catch (e) {
+              finish((ch && session.channelError(ch, what)) ?? toRabbitError(e, session.errorContext(what)));
+            }
+          })();
+        }
+      });
+      await done;
+    }
+  } finally {
+    // Closing the channel requeues every unacked delivery, in order, at the head of the queue.
+    await closeQuietly(ch);
+  }
+
+  const messages = collected.map((m, i) => {
+    const d = decodeMessage(m, i, opts.decode);
+    delete d.fields.deliveryTag; // meaningless once the peek channel is closed
+    delete d.fields.consumerTag;
+    return d;
+  });
+  const isStream = queueType === 'stream';
+  let risk: QuorumDeliveryLimitRisk | undefined;
+  if (queueType === 'quorum') {
+    const counts = collected.map((m) => Number(m.properties.headers?.['x-delivery-count'] ?? 0)).filter((n) => Number.isFinite(n));
+    const highest = counts.length ? Math.max(...counts) : undefined;
+    risk = {
+      deliveryLimit: opts.deliveryLimit,
+      highestDeliveryCount: highest,
+      note:
+        `Each peek of a quorum queue counts as a delivery: peeked messages' delivery count goes up by one` +
+        (opts.deliveryLimit !== undefined ? `, and after ${opts.deliveryLimit} deliveries (x-delivery-limit) a message is dead-lettered or dropped.` : '; with an x-delivery-limit, repeated peeks can dead-letter or drop a message.'),
+    };
+  }
+  return {
+    queue,
+    queueType: queueType ?? 'classic',
+    messages,
+    messageCountBefore: info.messageCount,
+    requested: count,
+    redeliveredSet: !isStream && messages.length > 0,
+    quorumDeliveryLimitRisk: risk,
+    note: isStream
+      ? 'Read from the stream at the chosen offset; streams keep every message, nothing was changed.'
+      : 'Messages were received without acknowledgement and given back by closing the channel: all stay in the queue in their original order, now marked redelivered.',
+    durationMs: performance.now() - started,
+  };
+}
