@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { Commands } from './commands/ids';
 import { registerCommand } from './commands/registry';
 import { getLogChannel, logger } from './util/log';
+import { generateCodeCommand } from './commands/generateCode';
+import { registerPikaMigration } from './pika/pikaDiagnostics';
 import { ConnectionManager } from './connections/manager';
 import { ConnectionStore } from './connections/store';
 import { Explorer } from './explorer/explorer';
@@ -19,6 +21,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const connections = new ConnectionManager(store);
   const explorer = new Explorer(connections);
   context.subscriptions.push(store, connections, explorer);
+
+  // Patterns (#7): code generation for a queue/exchange; pika 0.x diagnostics and quick fixes for Python.
+  context.subscriptions.push(
+    registerCommand(Commands.generateCode, (arg?: unknown) =>
+      generateCodeCommand({ profile: (id) => connections.profile(id), list: () => connections.store.list() }, arg)),
+    ...registerPikaMigration(),
+  );
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);

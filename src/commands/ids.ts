@@ -22,6 +22,8 @@ export const Commands = {
   unbind: 'rabbitmq.unbind',
   copyName: 'rabbitmq.copyName',
   openInManagementUI: 'rabbitmq.openInManagementUI',
+  // patterns (#7)
+  generateCode: 'rabbitmq.generateCode',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
