@@ -12,6 +12,9 @@ export DEBIAN_FRONTEND=noninteractive
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+# Independent clients for interop tests (the seed's pika, and amqp-tools).
+dpkg -s python3-pika >/dev/null 2>&1 || need_apt+=(python3-pika)
+dpkg -s amqp-tools >/dev/null 2>&1 || need_apt+=(amqp-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq
