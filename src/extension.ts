@@ -4,6 +4,7 @@ import { registerCommand } from './commands/registry';
 import { getLogChannel, logger } from './util/log';
 import { generateCodeCommand } from './commands/generateCode';
 import { registerPikaMigration } from './pika/pikaDiagnostics';
+import { RpcService } from './rpc/rpcCommand';
 import { ConnectionManager } from './connections/manager';
 import { ConnectionStore } from './connections/store';
 import { Explorer } from './explorer/explorer';
@@ -28,10 +29,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       generateCodeCommand({ profile: (id) => connections.profile(id), list: () => connections.store.list() }, arg)),
     ...registerPikaMigration(),
   );
+  // RPC (#6): request panel, headless calls (args form), per-workspace history.
+  const rpc = new RpcService(context, connections);
+  context.subscriptions.push(rpc, registerCommand(Commands.rpcCall, (arg?: unknown) => rpc.command(arg)));
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, connections, explorer: explorer.provider, explorerView: explorer };
+  return { activationMs, connections, explorer: explorer.provider, explorerView: explorer, rpc };
 }
 
 export function deactivate(): void {
@@ -43,6 +47,8 @@ export interface ExtensionApi {
   activationMs: number;
   /** Saved connections and their live clients. */
   connections: ConnectionManager;
+  /** RPC panels, history and headless runners (#6). */
+  rpc: RpcService;
   /** The explorer's TreeDataProvider (tests call getChildren on it). */
   explorer: ExplorerProvider;
   /** The explorer with its tree view, auto-refresh and status bar item. */

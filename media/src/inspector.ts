@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { byId, clear, connect, h } from './shared/api';
+import { hexDump, jsonTree, kvTable } from './shared/render';
 import type {
   FromInspector,
   InitMessage,
@@ -20,9 +21,6 @@ import type {
   ToInspector,
   ViewMessage,
 } from '../../src/webviews/protocol/inspector';
-
-/** Hex dumps longer than this are cut (the extension can open the full body in an editor). */
-const HEX_LIMIT = 64 * 1024;
 
 let init: InitMessage | undefined;
 let strings: InspectorStrings | undefined;
@@ -307,16 +305,6 @@ function section(title: string, content: Node): HTMLElement {
   return h('section', { class: 'section' }, h('h3', null, title), content);
 }
 
-function kvTable(obj: Record<string, JsonValue>): HTMLElement {
-  const rows = Object.entries(obj).map(([k, v]) => h('tr', null, h('td', null, k), h('td', { class: 'mono' }, valueNode(v))));
-  return h('table', { class: 'kv' }, h('tbody', null, ...rows));
-}
-
-function valueNode(v: JsonValue): Node {
-  if (v !== null && typeof v === 'object') return jsonTree(v, true);
-  return document.createTextNode(typeof v === 'string' ? v : JSON.stringify(v));
-}
-
 function deathTable(m: ViewMessage): HTMLElement {
   const head = h('tr', null, ...[t('queue'), t('reason'), t('count'), t('exchange'), t('routingKeys'), t('time')].map((x) => h('th', null, x)));
   const rows = m.deaths.map((d) =>
@@ -329,22 +317,6 @@ function deathTable(m: ViewMessage): HTMLElement {
       h('td', null, d.time ?? ''),
     ));
   return h('table', { class: 'grid', id: 'death-table' }, h('thead', null, head), h('tbody', null, ...rows));
-}
-
-/** A collapsible JSON tree made of <details>: text only. */
-function jsonTree(value: JsonValue, open: boolean, key?: string): Node {
-  const label = key !== undefined ? h('span', { class: 'json-key' }, `${JSON.stringify(key)}: `) : null;
-  if (value === null || typeof value !== 'object') {
-    const cls = value === null ? 'json-null' : `json-${typeof value}`;
-    return h('div', { class: 'json-leaf' }, label, h('span', { class: cls }, JSON.stringify(value)));
-  }
-  const entries: [string | undefined, JsonValue][] = Array.isArray(value) ? value.map((v) => [undefined, v]) : Object.entries(value);
-  const brackets = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
-  const details = h('details', { class: 'json-node', open },
-    h('summary', null, label, `${brackets[0]} `, h('span', { class: 'muted' }, `${entries.length}`), ` ${brackets[1]}`),
-    ...entries.map(([k, v]) => jsonTree(v, open, k)),
-  );
-  return details;
 }
 
 function bodyView(m: ViewMessage): HTMLElement {
@@ -396,29 +368,6 @@ function bodyView(m: ViewMessage): HTMLElement {
   copyBar.prepend(button(t('copy'), 'copy', () => send({ type: 'copy', requestId: nextId(), text: panels[current]?.copy() ?? '' })));
   wrap.append(copyBar, tabs);
   return wrap;
-}
-
-function hexDump(base64: string): string {
-  let bin: string;
-  try {
-    bin = atob(base64);
-  } catch {
-    return '';
-  }
-  const n = Math.min(bin.length, HEX_LIMIT);
-  const lines: string[] = [];
-  for (let off = 0; off < n; off += 16) {
-    const hex: string[] = [];
-    let ascii = '';
-    for (let i = off; i < Math.min(off + 16, n); i++) {
-      const c = bin.charCodeAt(i);
-      hex.push(c.toString(16).padStart(2, '0'));
-      ascii += c >= 0x20 && c < 0x7f ? bin[i] : '.';
-    }
-    lines.push(`${off.toString(16).padStart(8, '0')}  ${hex.join(' ').padEnd(47)}  ${ascii}`);
-  }
-  if (bin.length > n) lines.push('…');
-  return lines.join('\n');
 }
 
 // Keyboard: j/k or arrows move through the list.

@@ -22,6 +22,8 @@ export const Commands = {
   unbind: 'rabbitmq.unbind',
   copyName: 'rabbitmq.copyName',
   openInManagementUI: 'rabbitmq.openInManagementUI',
+  // RPC (#6)
+  rpcCall: 'rabbitmq.rpcCall',
   // patterns (#7)
   generateCode: 'rabbitmq.generateCode',
 } as const;
