@@ -481,6 +481,7 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
     notify();
   });
   let needDrain = false;
+  const lowWater = Math.floor(maxInFlight / 2);
   ch.on('drain', () => {
     needDrain = false;
     notify();
@@ -489,7 +490,8 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
     if (err) {
       if (err instanceof Error && err.message === 'message nacked') nacked++;
     } else confirmed++;
-    if (published - confirmed - nacked < maxInFlight) notify();
+    // resume at half the window, not at every confirm, so sends go out in batches
+    if (wake && published - confirmed - nacked <= lowWater) notify();
   };
   const waitWake = (): Promise<void> => new Promise<void>((r) => (wake = r));
   let i = 0;
