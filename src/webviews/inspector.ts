@@ -107,6 +107,11 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
     if (ids.length) this.markSettled(ids, outcome);
   }
 
+  /** The last status line shown (consumer cancelled, channel closed …). */
+  get lastStatus(): { level: 'info' | 'warning' | 'error'; text: string; active?: boolean } | undefined {
+    return this.statusLine;
+  }
+
   status(level: 'info' | 'warning' | 'error', text: string, active?: boolean): void {
     this.statusLine = { level, text, active };
     this.post({ type: 'status', level, text, active });

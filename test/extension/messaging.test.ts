@@ -309,7 +309,9 @@ describe('messaging', function () {
       const { panel, result } = await run<PeekCommandResult>('rabbitmq.peek', { ...scope(), queue: 'qq', count: 1 });
       panel.dispose();
       assert.equal(result.queueType, 'quorum');
-      assert.equal(await depth('qq'), 1);
+      assert.equal(result.messages.length, 1);
+      // A quorum queue counts a requeued message as ready again a moment after the peek channel closes.
+      await waitFor('peeked message back in the quorum queue', async () => (await depth('qq')) === 1);
       assert.ok(panel.controller.notices.some((n) => n.includes('5')), `notices: ${panel.controller.notices.join(' | ')}`);
     });
   });
@@ -338,6 +340,29 @@ describe('messaging', function () {
       panel.dispose();
       // Closing the panel requeued the 3 unacked ones (c4, c5 and the redelivered c3).
       await waitFor('requeued', async () => (await depth('consumed')) === 3);
+    });
+
+    it('reports a broker cancel (queue deleted) in the panel instead of swallowing it', async () => {
+      await ch.assertQueue('doomed', { durable: true });
+      ch.sendToQueue('doomed', Buffer.from('d'));
+      await waitFor('doomed', async () => (await depth('doomed')) === 1);
+      const { panel, consumer } = await run<ConsumeCommandResult>('rabbitmq.consume', { ...scope(), queue: 'doomed' });
+      try {
+        await waitFor('delivery', () => panel.messages.length === 1);
+        await ch.deleteQueue('doomed');
+        await waitFor('cancel reported', () => panel.lastStatus?.active === false);
+        assert.equal(panel.lastStatus?.level, 'error');
+        assert.match(panel.lastStatus?.text ?? '', /cancel/i);
+        assert.equal(consumer.active, false);
+        assert.equal(panel.messages[0].view.settled, 'requeued', 'the unacked message is shown as given back');
+      } finally {
+        panel.dispose();
+      }
+    });
+
+    it('refuses to consume on a read-only connection and rejects a bad prefetch', async () => {
+      await rejectsWith(run('rabbitmq.consume', { connectionId: readOnlyId, vhost: v.name, queue: 'consumed' }), 'READ_ONLY');
+      await rejectsWith(run('rabbitmq.consume', { ...scope(), queue: 'consumed', prefetch: 0 }), 'INVALID_INPUT', 'prefetch');
     });
   });
 });
