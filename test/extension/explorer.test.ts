@@ -258,6 +258,15 @@ describe('explorer', function () {
       assert.equal((item(list.find((n) => label(n) === 'events')!).iconPath as vscode.ThemeIcon).id, 'pulse');
     });
 
+    it('reveals a binding in the real tree view (getParent chain and items accepted by VS Code)', async () => {
+      await showExplorer();
+      const { exchanges } = await folders(conn.id, v.name);
+      const orders = (await children(exchanges)).find((n) => label(n) === 'orders')!;
+      const binding = (await children(orders))[0];
+      await api.explorerView.view.reveal(binding, { select: true, expand: true });
+      assert.equal(api.explorerView.view.selection[0], binding);
+    });
+
     it('shows a queue\'s incoming bindings, including the default exchange\'s', async () => {
       const { queues } = await folders(conn.id, v.name);
       const work = (await children(queues)).find((n) => label(n) === 'work')!;
