@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RabbitError } from '../core/errors';
+import { isRabbitError, RabbitError } from '../core/errors';
 import { ManagementClient } from '../core/management';
 import type { Overview } from '../core/model';
 import { resolveProfile, type Credentials, type ResolvedProfile } from '../core/profile';
@@ -75,18 +75,15 @@ export class ConnectionManager implements vscode.Disposable {
       log.info(`connected to ${live.resolved.profile.name} (RabbitMQ ${overview.rabbitmqVersion})`);
       return overview;
     } catch (e) {
+      // A client built with wrong credentials must not be reused after the password is fixed.
+      if (isRabbitError(e, 'AUTH_FAILED')) await this.dropLive(id);
       this.setStatus(id, { state: 'error', error: e instanceof Error ? e.message : String(e) });
       throw e;
     }
   }
 
   async disconnect(id: string): Promise<void> {
-    const live = this.live.get(id);
-    this.live.delete(id);
-    if (live) {
-      live.management.dispose();
-      await Promise.allSettled([...live.sessions.values()].map((s) => s.close()));
-    }
+    await this.dropLive(id);
     if (this.activeId === id) this.activeId = undefined;
     this.setStatus(id, { state: 'disconnected' });
   }
@@ -133,6 +130,15 @@ export class ConnectionManager implements vscode.Disposable {
     const live: Live = { resolved, credentials, management: new ManagementClient(resolved, credentials), sessions: new Map() };
     this.live.set(id, live);
     return live;
+  }
+
+  private async dropLive(id: string): Promise<void> {
+    const live = this.live.get(id);
+    this.live.delete(id);
+    if (live) {
+      live.management.dispose();
+      await Promise.allSettled([...live.sessions.values()].map((s) => s.close()));
+    }
   }
 
   private setStatus(id: string, status: ConnectionStatus): void {
