@@ -36,6 +36,8 @@ export class TopologyPanel extends WebviewPanelHost<ToTopology, FromTopology> {
   private readonly statsWaiters: { pred: (s: RenderedStats) => boolean; resolve: (s: RenderedStats) => void }[] = [];
   private isFirstReady = true;
   private loading: Promise<LoadedTopology> | undefined;
+  /** The last node the page asked to reveal, and whether the explorer showed it. */
+  lastReveal: { nodeId: string; shown: boolean } | undefined;
 
   private constructor(
     extensionUri: vscode.Uri,
@@ -170,6 +172,7 @@ export class TopologyPanel extends WebviewPanelHost<ToTopology, FromTopology> {
         const kind = m.nodeId.startsWith('q:') ? 'queue' : 'exchange';
         const name = m.nodeId.slice(2);
         const shown = await this.actions.reveal(this.connectionId, this.vhost, kind, name);
+        this.lastReveal = { nodeId: m.nodeId, shown };
         if (!shown) {
           this.post({ type: 'status', level: 'warning', text: vscode.l10n.t('"{0}" is not shown in the explorer (filtered out or deleted). Clear the explorer filter or refresh.', name || vscode.l10n.t('(AMQP default)')) });
         }
