@@ -216,7 +216,7 @@ function drawLabels(): void {
     const inView = nodesInView(draw.nodes, view);
     for (const i of inView.slice(0, MAX_LABELS)) {
       const n = draw.nodes[i];
-      const text = svg('text', { x: n.labelX, y: n.labelY, class: `label ${n.cls}` });
+      const text = svg('text', { x: n.labelX, y: n.labelY, class: `label${/ (faded|dimmed)( |$)/.test(n.cls) ? ' faded' : ''}${/ highlighted( |$)/.test(n.cls) ? ' on-route' : ''}` });
       text.textContent = n.label;
       els.push(text);
     }
