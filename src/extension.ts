@@ -9,6 +9,7 @@ import { ConnectionManager } from './connections/manager';
 import { ConnectionStore } from './connections/store';
 import { Explorer } from './explorer/explorer';
 import type { ExplorerProvider } from './explorer/provider';
+import { registerTopologyGraphCommands } from './topology/commands';
 
 /** Activation only: build the pieces and register them. Keep it cheap (no network, no file scans). */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -32,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // RPC (#6): request panel, headless calls (args form), per-workspace history.
   const rpc = new RpcService(context, connections);
   context.subscriptions.push(rpc, registerCommand(Commands.rpcCall, (arg?: unknown) => rpc.command(arg)));
+  // Where messages go (#8): route tester, topology graph, live tap (taps stop on deactivation).
+  context.subscriptions.push(...registerTopologyGraphCommands(context, connections, explorer));
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);

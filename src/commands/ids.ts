@@ -26,6 +26,11 @@ export const Commands = {
   rpcCall: 'rabbitmq.rpcCall',
   // patterns (#7)
   generateCode: 'rabbitmq.generateCode',
+  // where messages go (#8)
+  testRoute: 'rabbitmq.testRoute',
+  showTopology: 'rabbitmq.showTopology',
+  tap: 'rabbitmq.tap',
+  stopTap: 'rabbitmq.stopTap',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
