@@ -368,8 +368,8 @@ function renderReply(): void {
   if (c.reply) {
     const r = c.reply;
     parts.push(bodyView(r.body));
-    parts.push(h('section', { class: 'section' }, h('h3', null, t('properties')), Object.keys(r.properties).length ? kvTable(r.properties) : h('div', { class: 'muted' }, t('none'))));
-    parts.push(h('section', { class: 'section' }, h('h3', null, t('headers')), Object.keys(r.headers).length ? kvTable(r.headers) : h('div', { class: 'muted' }, t('none'))));
+    parts.push(h('section', { class: 'section' }, h('h3', null, t('replyProperties')), Object.keys(r.properties).length ? kvTable(r.properties) : h('div', { class: 'muted' }, t('none'))));
+    parts.push(h('section', { class: 'section' }, h('h3', null, t('replyHeaders')), Object.keys(r.headers).length ? kvTable(r.headers) : h('div', { class: 'muted' }, t('none'))));
   }
   pane.replaceChildren(...parts.filter((p): p is Node => p !== null));
 }

@@ -138,6 +138,8 @@ export function rpcStrings(): RpcStrings {
     contentType: vscode.l10n.t('Content type'),
     properties: vscode.l10n.t('Properties (JSON)'),
     headers: vscode.l10n.t('Headers (JSON)'),
+    replyProperties: vscode.l10n.t('Properties'),
+    replyHeaders: vscode.l10n.t('Headers'),
     timeoutMs: vscode.l10n.t('Timeout (ms)'),
     replyMode: vscode.l10n.t('Reply to'),
     replyDirect: vscode.l10n.t('Direct reply-to'),

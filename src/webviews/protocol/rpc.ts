@@ -63,6 +63,8 @@ export interface RpcStrings {
   contentType: string;
   properties: string;
   headers: string;
+  replyProperties: string;
+  replyHeaders: string;
   timeoutMs: string;
   replyMode: string;
   replyDirect: string;
