@@ -2,13 +2,15 @@ import * as vscode from 'vscode';
 import { Commands } from './commands/ids';
 import { registerCommand } from './commands/registry';
 import { getLogChannel, logger } from './util/log';
-import { generateCodeCommand } from './commands/generateCode';
-import { registerPikaMigration } from './pika/pikaDiagnostics';
-import { RpcService } from './rpc/rpcCommand';
 import { ConnectionManager } from './connections/manager';
 import { ConnectionStore } from './connections/store';
 import { Explorer } from './explorer/explorer';
 import type { ExplorerProvider } from './explorer/provider';
+import { AmqpSession } from './core/session';
+import { registerMessagingCommands } from './messaging/register';
+import { generateCodeCommand } from './commands/generateCode';
+import { registerPikaMigration } from './pika/pikaDiagnostics';
+import { RpcService } from './rpc/rpcCommand';
 import { registerTopologyGraphCommands } from './topology/commands';
 
 /** Activation only: build the pieces and register them. Keep it cheap (no network, no file scans). */
@@ -23,7 +25,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const connections = new ConnectionManager(store);
   const explorer = new Explorer(connections);
   context.subscriptions.push(store, connections, explorer);
-
+  // One AMQP session per (connection, vhost), created on first use (no network at activation).
+  connections.setSessionFactory((resolved, creds) => new AmqpSession(resolved, creds));
+  // Messaging (#5): publish, bulk publish, peek, consume.
+  context.subscriptions.push(...registerMessagingCommands(context, connections));
   // Patterns (#7): code generation for a queue/exchange; pika 0.x diagnostics and quick fixes for Python.
   context.subscriptions.push(
     registerCommand(Commands.generateCode, (arg?: unknown) =>

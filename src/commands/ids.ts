@@ -22,6 +22,11 @@ export const Commands = {
   unbind: 'rabbitmq.unbind',
   copyName: 'rabbitmq.copyName',
   openInManagementUI: 'rabbitmq.openInManagementUI',
+  // messaging (#5)
+  publish: 'rabbitmq.publish',
+  publishBulk: 'rabbitmq.publishBulk',
+  peek: 'rabbitmq.peek',
+  consume: 'rabbitmq.consume',
   // RPC (#6)
   rpcCall: 'rabbitmq.rpcCall',
   // patterns (#7)
