@@ -154,6 +154,11 @@ export class TapRegistry implements vscode.Disposable {
       },
     });
     handleRef.h = handle;
+    // Forgotten at once (not when the broker confirmed), so a second stop does not find a tap being stopped.
+    const stop = async () => {
+      this.taps.delete(id);
+      await handle.stop();
+    };
     log.info(`tap on ${exchange} (${exchangeType}) in ${vhost}: queue ${handle.queue}, bindings ${JSON.stringify(handle.bindings)}`);
     const keys = handle.bindings.map((b) => (b.arguments ? JSON.stringify(b.arguments) : b.routingKey === '' ? '""' : b.routingKey)).join(', ');
     const controller: InspectorController = {
@@ -164,7 +169,7 @@ export class TapRegistry implements vscode.Disposable {
         vscode.l10n.t('Closing this panel (or "RabbitMQ: Stop Tap") deletes the temporary queue and its bindings.'),
       ],
       canPublish: false,
-      dispose: () => handle.stop(),
+      dispose: () => stop(),
     };
     let panel: InspectorPanel;
     try {
@@ -181,10 +186,7 @@ export class TapRegistry implements vscode.Disposable {
     }
     const tap: TapSession = {
       id, connectionId, vhost, exchange, queue: handle.queue, handle, panel,
-      stop: async () => {
-        await handle.stop();
-        this.taps.delete(id);
-      },
+      stop,
     };
     this.taps.set(id, tap);
     return tap;
