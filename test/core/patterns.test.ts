@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import ts from 'typescript';
 import { PATTERNS, renderProgram, type PatternLanguage } from '../../src/core/patterns';
-import { createTestVhost, type TestVhost } from './support/broker';
+import { createTestVhost, mgmt, type TestVhost } from './support/broker';
 import { Program, expandSnippet, programEnv, pythonWithPika, runOk, scratchDir } from './support/programs';
 
 type Side = 'hello-producer' | 'hello-consumer' | 'work-producer' | 'work-consumer' | 'fanout-producer' | 'fanout-consumer' | 'direct-producer' | 'direct-consumer' | 'topic-producer' | 'topic-consumer' | 'rpc-server' | 'rpc-client';
@@ -78,6 +78,11 @@ describe('patterns against the real broker', function () {
         await a.waitFor('all tasks', () => tasks.every((t) => all().includes(t)));
         assert.deepEqual([...all()].sort(), [...tasks].sort(), 'each task is delivered exactly once');
         assert.ok(a.received().length >= 1 && b.received().length >= 1, `one worker got nothing: a=${a.received()} b=${b.received()}`);
+        // Stop only once every task is acknowledged ("Done"), or an unacked task goes back to the shared
+        // durable queue and reaches the next language's workers.
+        const done = () => [...a.lines, ...b.lines].filter((l) => l.includes('[x] Done')).length;
+        await a.waitFor('every task acknowledged', () => done() >= tasks.length);
+        await queueDrained(vhost.name, 'task_queue');
         await stopCleanly(a);
         await stopCleanly(b);
       });
@@ -142,3 +147,14 @@ describe('patterns against the real broker', function () {
     await stopCleanly(worker);
   });
 });
+
+/** Waits until the broker holds no ready or unacknowledged message in the queue (acks are asynchronous). */
+async function queueDrained(vhost: string, queue: string, ms = 20000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const q = (await (await mgmt('GET', `/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`)).json()) as { messages?: number; messages_unacknowledged?: number; messages_ready?: number };
+    if ((q.messages_ready ?? 0) === 0 && (q.messages_unacknowledged ?? 0) === 0 && (q.messages ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${queue} still holds messages: ${JSON.stringify(q)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
