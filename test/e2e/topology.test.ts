@@ -49,9 +49,11 @@ describe('e2e: topology graph with a highlighted route', function () {
     await v?.delete();
   });
 
-  async function answer(text: string, pickRow: boolean): Promise<void> {
+  /** Answers one quick-input step; `step` (text of that step's prompt) makes sure the previous step is gone. */
+  async function answer(text: string, pickRow: boolean, step?: string): Promise<void> {
     const input = wb.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 30000 });
+    if (step) await wb.page.locator('.quick-input-widget', { hasText: step }).first().waitFor({ state: 'visible', timeout: 30000 });
     await input.fill(text);
     if (pickRow) await wb.page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 30000 });
     await wb.page.keyboard.press('Enter');
@@ -70,8 +72,8 @@ describe('e2e: topology graph with a highlighted route', function () {
     await answer(v.name, true);
     await wb.page.locator('.quick-input-widget .monaco-list-row[aria-label^="fan.audit"]').first().waitFor({ timeout: 30000 });
     await answer('orders', true);
-    await answer('order.created', false); // routing key
-    await answer('', false); // no headers
+    await answer('order.created', false, 'Routing key of the message'); // routing key
+    await answer('', false, 'Message headers as a JSON object'); // no headers
 
     const frame: Frame = await findWebviewFrame(wb.page, '#graph rect.node.target', 60000);
     await frame.locator('#route-summary').waitFor({ timeout: 30000 });
@@ -100,8 +102,8 @@ describe('e2e: topology graph with a highlighted route', function () {
     await answer(v.name, true);
     await wb.page.locator('.quick-input-widget .monaco-list-row[aria-label^="fan.audit"]').first().waitFor({ timeout: 30000 });
     await answer('orders', true);
-    await answer('order.created', false);
-    await answer('', false);
+    await answer('order.created', false, 'Routing key of the message');
+    await answer('', false, 'Message headers as a JSON object');
     await frame.locator('#graph rect.node.target').first().waitFor({ timeout: 30000 });
     await wb.page.waitForTimeout(500);
     await screenshot(wb.page, 'topology-graph');
