@@ -10,7 +10,7 @@ const MAX_BYTES = 2 * 1024 * 1024;
 /** What may ship, relative to extension/ in the vsix. */
 const ALLOWED = [
   /^package\.json$/, /^package\.nls(\.[\w-]+)?\.json$/, /^readme\.md$/i, /^changelog\.md$/i, /^LICENSE(\.txt)?$/,
-  /^dist\/extension\.js$/, /^dist\/webview\/[\w./-]+\.(js|css|ttf)$/, /^media\/[\w.-]+\.(svg|png|css)$/,
+  /^dist\/extension\.js$/, /^dist\/webview\/[\w./-]+\.(js|css|ttf)$/, /^media\/[\w.-]+\.(svg|png|css)$/, /^media\/walkthrough\/[\w.-]+\.md$/,
   /^snippets\/[\w.-]+\.json$/, /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
 ];
 
@@ -32,6 +32,14 @@ describe('e2e: package', () => {
   it('holds nothing else: no sources, tests, source maps or node_modules', () => {
     const extra = names().filter((n) => !ALLOWED.some((re) => re.test(n)));
     assert.deepEqual(extra, []);
+  });
+
+  it('ships every walkthrough page the manifest names', () => {
+    const manifest = JSON.parse(readZipText(VSIX, 'extension/package.json') ?? '{}') as { contributes?: { walkthroughs?: { steps: { media?: { markdown?: string } }[] }[] } };
+    const pages = (manifest.contributes?.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media?.markdown)).filter((m): m is string => !!m);
+    assert.ok(pages.length > 0, 'no walkthrough pages in the manifest');
+    const have = new Set(names());
+    assert.deepEqual(pages.filter((m) => !have.has(m.replace(/^\.\//, ''))), []);
   });
 
   it('ships the production bundle and a manifest whose icon and main are in the package', () => {
