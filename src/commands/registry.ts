@@ -23,10 +23,17 @@ export function registerCommand<A extends unknown[], R>(
       void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then((choice) => {
         if (choice) getLogChannelAndShow();
       });
-      // Tests (and callers through executeCommand) see the failure too.
-      throw err;
+      // Programmatic callers (an args object through executeCommand: tests, other commands) see the failure
+      // too. A user's invocation (palette: no args; tree menu: a node instance) does not, or VS Code would show
+      // a second "command resulted in an error" pop-up for the same failure.
+      if (isArgsObject(args[0])) throw err;
+      return undefined;
     }
   });
+}
+
+function isArgsObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 function getLogChannelAndShow(): void {

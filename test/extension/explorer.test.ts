@@ -329,7 +329,10 @@ describe('explorer', function () {
       await run('rabbitmq.unbind', fromOrders);
       assert.deepEqual((await children(work)).map(label), ['(AMQP default)']);
       const implicit = (await children(work))[0];
-      await rejectsWith(run('rabbitmq.unbind', implicit), 'INVALID_INPUT', 'source');
+      // From the tree the failure is shown to the user (not re-thrown); the default binding stays.
+      assert.equal(await run('rabbitmq.unbind', implicit), undefined);
+      assert.deepEqual((await children(work)).map(label), ['(AMQP default)']);
+      await rejectsWith(run('rabbitmq.unbind', { connectionId: conn.id, vhost: v.name, source: '', destination: 'work', destinationType: 'queue' }), 'INVALID_INPUT', 'source');
     });
 
     it('deletes only after the name is confirmed; built-in exchanges cannot be deleted', async () => {
