@@ -54,7 +54,10 @@ describe('e2e: explorer', () => {
     await waitForTreeRow(wb.page, 'Explorer', 'orders.created');
     await exchangesRow.click();
     await waitForTreeRow(wb.page, 'Explorer', '(AMQP default)');
-    await waitForTreeRow(wb.page, 'Explorer', 'topic · durable');
+    // The user's exchange sorts before the amq.* ones; its outgoing binding is its child.
+    const ordersExchange = await waitForTreeRow(wb.page, 'Explorer', 'topic · durable');
+    await ordersExchange.click();
+    await waitForTreeRow(wb.page, 'Explorer', 'order.created', 30000);
     const labels = (await treeRows(wb.page, 'Explorer')).map((r) => r.label);
     for (const want of ['Exchanges', 'Queues', 'orders.created', 'orders.paid', 'orders.dead', '(AMQP default)']) {
       assert.ok(labels.some((l) => l.includes(want)), `row "${want}" missing; rows: ${labels.join(' | ')}`);
