@@ -13,17 +13,7 @@ import { extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildDrawList, layoutGraph } from '../media/src/shared/graphLayout';
 import type { GraphEdge, GraphNode, TopologyGraph } from '../src/core/topology';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../test/support/prng';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { buildRoutingIndex, headersMatch, topicMatches, type RouteMessage, type TopologyBinding, type TopologyExchange, type TopologySnapshot } from '../src/core/routing';
+import { prng } from '../test/support/prng';
 
 const KEYS = 200;
 const WARMUP = 20;
@@ -18,17 +19,6 @@ function p50(values: number[]): number {
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

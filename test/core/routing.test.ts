@@ -16,6 +16,7 @@ import {
   type TopologySnapshot,
 } from '../../src/core/routing';
 import { createTestVhost, mgmt, type TestVhost } from './support/broker';
+import { prng } from '../support/prng';
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -34,18 +35,6 @@ function topo(exchanges: TopologyExchange[], queues: string[], bindings: Topolog
 }
 function queuesOf(t: TopologySnapshot | RoutingIndex, m: RouteMessage): string[] {
   return routeMessage(t, m).queues.map((q) => q.queue);
-}
-
-/** Deterministic PRNG (mulberry32) so a failing random run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ------------------------------------------------------------------------------------------------
