@@ -273,16 +273,22 @@ const PY_MAIN_CONSUMER = [
   "        sys.exit('RabbitMQ error: %r' % (err,))",
 ];
 
-const PY_CONSUME_LOOP = [
-  "        print(' [*] Waiting for messages. To exit press CTRL+C', flush=True)",
-  '        try:',
-  '            channel.start_consuming()',
-  '        except KeyboardInterrupt:',
-  '            channel.stop_consuming()',
-  '    finally:',
-  '        if connection.is_open:',
-  '            connection.close()',
-];
+function pyConsumeLoop(waiting = "' [*] Waiting for messages. To exit press CTRL+C'"): string[] {
+  return [
+    '',
+    '        # CTRL+C / SIGTERM stop consuming between two messages, never in the middle of an ack.',
+    '        def request_stop(signum, frame):',
+    '            connection.add_callback_threadsafe(channel.stop_consuming)',
+    '',
+    '        signal.signal(signal.SIGINT, request_stop)',
+    '        signal.signal(signal.SIGTERM, request_stop)',
+    `        print(${waiting}, flush=True)`,
+    '        channel.start_consuming()',
+    '    finally:',
+    '        if connection.is_open:',
+    '            connection.close()',
+  ];
+}
 
 function pyProducer(w: Writer, s: ProducerSpec): string[] {
   const L = pyHeader(w, s, []);
@@ -353,7 +359,7 @@ function pyConsumer(w: Writer, s: ConsumerSpec): string[] {
   const args = [`queue=${queueExpr}`, 'on_message_callback=on_message'];
   if (!s.manualAck) args.push('auto_ack=True');
   if (s.consumerArguments) args.push(`arguments=${w.py(s.consumerArguments)}`);
-  L.push(`        channel.basic_consume(${args.join(', ')})`, ...PY_CONSUME_LOOP, ...PY_MAIN_CONSUMER);
+  L.push(`        channel.basic_consume(${args.join(', ')})`, ...pyConsumeLoop(), ...PY_MAIN_CONSUMER);
   return L;
 }
 
@@ -394,8 +400,7 @@ function pyRpcServer(w: Writer, s: RpcServerSpec): string[] {
     `        ${pyQueueDeclare(w, s.queue, 'QUEUE')}`,
     '        channel.basic_qos(prefetch_count=1)  # one request at a time per server: start more servers to scale',
     `        channel.basic_consume(queue=QUEUE, on_message_callback=on_request${s.consumerArguments ? `, arguments=${w.py(s.consumerArguments)}` : ''})`,
-    "        print(' [x] Awaiting RPC requests. To exit press CTRL+C', flush=True)",
-    ...PY_CONSUME_LOOP.slice(1),
+    ...pyConsumeLoop("' [x] Awaiting RPC requests. To exit press CTRL+C'"),
     ...PY_MAIN_CONSUMER,
   );
   return L;
