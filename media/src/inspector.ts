@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { byId, clear, connect, h } from './shared/api';
-import { hexDump, jsonTree, kvTable } from './shared/render';
+import { hexDump, jsonTree, kvTable, parsedJsonBody } from './shared/render';
 import type {
   FromInspector,
   InitMessage,
@@ -329,14 +329,7 @@ function bodyView(m: ViewMessage): HTMLElement {
   const tabs = h('vscode-tabs', { id: 'body-tabs' });
   const panels: { title: string; content: () => Node; copy: () => string }[] = [];
   if (body.text !== undefined) panels.push({ title: t('text'), content: () => h('pre', { id: 'body-text' }, body.text ?? ''), copy: () => body.text ?? '' });
-  let parsed: JsonValue | undefined;
-  if (body.kind === 'json' && body.text !== undefined && !body.truncated) {
-    try {
-      parsed = JSON.parse(body.text) as JsonValue;
-    } catch {
-      parsed = undefined;
-    }
-  }
+  const parsed = parsedJsonBody(body);
   if (parsed !== undefined) {
     const p = parsed;
     panels.push({

@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import { byId, connect, h } from './shared/api';
-import { hexDump, jsonTree, kvTable } from './shared/render';
+import { hexDump, jsonTree, kvTable, parsedJsonBody } from './shared/render';
 import type { CallView, FromRpcView, JsonValue, RpcForm, RpcInit, RpcPageState, RpcStrings, SavedRequest, ToRpcView } from '../../src/webviews/protocol/rpc';
 
 type Field = HTMLElement & { value: string };
@@ -376,14 +376,7 @@ function renderReply(): void {
 
 function bodyView(body: NonNullable<CallView['reply']>['body']): HTMLElement {
   const panels: { title: string; content: () => Node; copy: () => string }[] = [];
-  let parsed: JsonValue | undefined;
-  if (body.kind === 'json' && body.text !== undefined && !body.truncated) {
-    try {
-      parsed = JSON.parse(body.text) as JsonValue;
-    } catch {
-      parsed = undefined;
-    }
-  }
+  const parsed = parsedJsonBody(body);
   if (parsed !== undefined) {
     const p = parsed;
     panels.push({ title: t('json'), content: () => h('div', { class: 'json-tree mono', id: 'reply-json' }, jsonTree(p, true)), copy: () => JSON.stringify(p, null, 2) });

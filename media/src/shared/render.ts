@@ -34,6 +34,16 @@ export function jsonTree(value: JsonValue, open: boolean, key?: string): Node {
 }
 
 /** Offset / hex / ASCII lines of the (first HEX_LIMIT) bytes of a base64 body. */
+/** The body as a JSON value when it is complete JSON, else undefined (shown as text/hex only). */
+export function parsedJsonBody(body: { kind: string; text?: string; truncated?: boolean }): JsonValue | undefined {
+  if (body.kind !== 'json' || body.text === undefined || body.truncated) return undefined;
+  try {
+    return JSON.parse(body.text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
 export function hexDump(base64: string): string {
   let bin: string;
   try {
