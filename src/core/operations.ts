@@ -459,7 +459,8 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   await session.connection();
   const limits = { maxMessageSize: session.maxMessageSize, username: session.username };
   const mandatory = opts.mandatory ?? false;
-  if (Array.isArray(messages)) messages.forEach((m, i) => prepareAt({ ...m, mandatory }, limits, `messages[${i}]`));
+  // An array is checked whole before anything is sent, and each message is prepared only once.
+  const preparedAll = Array.isArray(messages) ? messages.map((m, k) => prepareAt({ ...m, mandatory }, limits, `messages[${k}]`)) : undefined;
   const started = performance.now();
   const ch = await session.openConfirmChannel('publishMany');
   let published = 0;
@@ -497,7 +498,8 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   let i = 0;
   /** Sends one message; returns true when the caller must wait before the next. */
   const send = (m: PublishOptions): boolean => {
-    const p = prepareAt({ ...m, mandatory }, limits, `messages[${i}]`);
+    // Arrays are iterated through their own iterator (callers may stop early), always from index 0 in order.
+    const p = preparedAll ? preparedAll[i] : prepareAt({ ...m, mandatory }, limits, `messages[${i}]`);
     i++;
     let ok: boolean;
     try {
