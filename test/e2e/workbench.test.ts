@@ -41,8 +41,14 @@ describe('e2e: workbench', () => {
     // The explorer tree is built by a later issue: until then the view shows a message and no rows.
     // Once it exists, assert on its rows here, e.g.:
     //   const row = await waitForTreeRow(wb.page, 'Explorer', 'localhost');  const rows = await treeRows(...)
-    const rows = await treeRows(wb.page, 'Explorer');
-    const message = await viewMessage(wb.page, 'Explorer');
+    // The view renders its rows or welcome message a moment after the pane appears: wait for either.
+    let rows = await treeRows(wb.page, 'Explorer');
+    let message = await viewMessage(wb.page, 'Explorer');
+    for (let i = 0; i < 60 && rows.length === 0 && message.length === 0; i++) {
+      await wb.page.waitForTimeout(500);
+      rows = await treeRows(wb.page, 'Explorer');
+      message = await viewMessage(wb.page, 'Explorer');
+    }
     assert.ok(rows.length > 0 || message.length > 0, 'the Explorer view shows neither rows nor a message');
     await screenshot(wb.page, '02-rabbitmq-view');
   });
