@@ -212,7 +212,10 @@ export function fromJsonSafe(value: JsonValue): unknown {
       return { '!': 'decimal', value: { places: frac.length, digits: Number(int + frac) } };
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromJsonSafe(v);
+    for (const k of keys) {
+      const v = value[k];
+      out[k] = v === null || typeof v !== 'object' ? v : fromJsonSafe(v);
+    }
     return out;
   }
   return value;

@@ -71,10 +71,15 @@ function byteLen(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
+/** True when a string is longer than `max` UTF-8 bytes (a UTF-16 unit is at most 3 bytes: short strings skip the count). */
+function overBytes(s: string, max: number): boolean {
+  return s.length * 3 > max && Buffer.byteLength(s, 'utf8') > max;
+}
+
 function checkName(field: string, name: unknown, allowEmpty: boolean): string {
   if (typeof name !== 'string') throw invalidInput(field, 'must be a string');
   if (!allowEmpty && name === '') throw invalidInput(field, 'is empty');
-  if (byteLen(name) > MAX_SHORTSTR) throw invalidInput(field, `is ${byteLen(name)} bytes long; AMQP allows at most 255 bytes (UTF-8)`);
+  if (overBytes(name, MAX_SHORTSTR)) throw invalidInput(field, `is ${byteLen(name)} bytes long; AMQP allows at most 255 bytes (UTF-8)`);
   return name;
 }
 
@@ -87,10 +92,17 @@ function checkNonNegInt(field: string, v: number | undefined, max = 2 ** 31 - 1)
 export function toAmqpTable(field: string, table: unknown): Record<string, unknown> | undefined {
   if (table === undefined || table === null) return undefined;
   if (typeof table !== 'object' || Array.isArray(table) || Buffer.isBuffer(table) || table instanceof Date) throw invalidInput(field, 'must be an object of name → value');
+  return tableValues(field, table as Record<string, unknown>, 0);
+}
+
+/** A plain object's entries checked and converted (the path of a bad value is only built to report it). */
+function tableValues(path: string, table: Record<string, unknown>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(table as Record<string, unknown>)) {
-    if (byteLen(k) > 128) throw invalidInput(`${field}.${k}`, 'name is longer than 128 bytes');
-    out[k] = toFieldValue(`${field}.${k}`, v, 0);
+  for (const k in table) {
+    if (!Object.hasOwn(table, k)) continue;
+    if (overBytes(k, 128)) throw invalidInput(`${path}.${k}`, 'name is longer than 128 bytes');
+    const v = table[k];
+    out[k] = typeof v === 'string' || typeof v === 'boolean' ? v : toFieldValue(`${path}.${k}`, v, depth);
   }
   return out;
 }
@@ -133,12 +145,7 @@ function toFieldValue(path: string, v: unknown, depth: number): unknown {
       }
       const proto = Object.getPrototypeOf(o);
       if (proto !== Object.prototype && proto !== null) throw invalidInput(path, `is a ${proto?.constructor?.name ?? 'class instance'}; only plain objects, arrays, strings, numbers, booleans, null, Buffers and Dates are allowed`);
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) {
-        if (byteLen(k) > 128) throw invalidInput(`${path}.${k}`, 'name is longer than 128 bytes');
-        out[k] = toFieldValue(`${path}.${k}`, x, depth + 1);
-      }
-      return out;
+      return tableValues(path, o, depth + 1);
     }
     default:
       throw invalidInput(path, `has unsupported type ${typeof v}`);
@@ -319,12 +326,17 @@ export interface PublishResult {
 const SHORTSTR_PROPS = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'messageId', 'type', 'userId', 'appId'] as const;
 
 /** Validates a message and converts it to amqplib publish arguments. Throws INVALID_INPUT naming the field. */
-export function preparePublish(opts: PublishOptions, limits: { maxMessageSize: number; username?: string }): { exchange: string; routingKey: string; content: Buffer; options: Options.Publish } {
+export function preparePublish(
+  opts: PublishOptions,
+  limits: { maxMessageSize: number; username?: string },
+  mandatory: boolean = opts?.mandatory ?? false,
+): { exchange: string; routingKey: string; content: Buffer; options: Options.Publish } {
   if (!opts || typeof opts !== 'object') throw invalidInput('message', 'is required');
   const exchange = checkName('exchange', opts.exchange ?? '', true);
   if (typeof opts.routingKey !== 'string') throw invalidInput('routingKey', 'must be a string');
-  const rkBytes = byteLen(opts.routingKey);
-  if (rkBytes > MAX_SHORTSTR) throw invalidInput('routingKey', `is ${rkBytes} bytes long; AMQP allows at most 255 bytes (UTF-8)`, 'Shorten it; put long data in headers or the body.');
+  if (overBytes(opts.routingKey, MAX_SHORTSTR)) {
+    throw invalidInput('routingKey', `is ${byteLen(opts.routingKey)} bytes long; AMQP allows at most 255 bytes (UTF-8)`, 'Shorten it; put long data in headers or the body.');
+  }
   let content: Buffer;
   if (Buffer.isBuffer(opts.body)) content = opts.body;
   else if (typeof opts.body === 'string') content = Buffer.from(opts.body, 'utf8');
@@ -333,12 +345,12 @@ export function preparePublish(opts: PublishOptions, limits: { maxMessageSize: n
   if (content.length > limits.maxMessageSize) {
     throw invalidInput('body', `is ${content.length} bytes; the limit is ${limits.maxMessageSize} bytes`, 'Send a smaller message or raise max_message_size on the broker and the maxMessageSize option.');
   }
-  const options: Options.Publish = { mandatory: opts.mandatory ?? false };
+  const options: Options.Publish = { mandatory };
   for (const key of SHORTSTR_PROPS) {
     const v = opts[key];
     if (v === undefined) continue;
     if (typeof v !== 'string') throw invalidInput(key, 'must be a string');
-    if (byteLen(v) > MAX_SHORTSTR) throw invalidInput(key, `is ${byteLen(v)} bytes long; at most 255 bytes (UTF-8)`);
+    if (overBytes(v, MAX_SHORTSTR)) throw invalidInput(key, `is ${byteLen(v)} bytes long; at most 255 bytes (UTF-8)`);
     options[key] = v;
   }
   if (opts.userId !== undefined && limits.username !== undefined && opts.userId !== limits.username) {
@@ -460,7 +472,7 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   const limits = { maxMessageSize: session.maxMessageSize, username: session.username };
   const mandatory = opts.mandatory ?? false;
   // An array is checked whole before anything is sent, and each message is prepared only once.
-  const preparedAll = Array.isArray(messages) ? messages.map((m, k) => prepareAt({ ...m, mandatory }, limits, `messages[${k}]`)) : undefined;
+  const preparedAll = Array.isArray(messages) ? messages.map((m, k) => prepareAt(m, limits, mandatory, k)) : undefined;
   const started = performance.now();
   const ch = await session.openConfirmChannel('publishMany');
   let published = 0;
@@ -499,7 +511,7 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   /** Sends one message; returns true when the caller must wait before the next. */
   const send = (m: PublishOptions): boolean => {
     // Arrays are iterated through their own iterator (callers may stop early), always from index 0 in order.
-    const p = preparedAll ? preparedAll[i] : prepareAt({ ...m, mandatory }, limits, `messages[${i}]`);
+    const p = preparedAll ? preparedAll[i] : prepareAt(m, limits, mandatory, i);
     i++;
     let ok: boolean;
     try {
@@ -535,11 +547,11 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
 }
 
 /** preparePublish with the message index in the field name. */
-function prepareAt(m: PublishOptions, limits: { maxMessageSize: number; username?: string }, field: string): ReturnType<typeof preparePublish> {
+function prepareAt(m: PublishOptions, limits: { maxMessageSize: number; username?: string }, mandatory: boolean, index: number): ReturnType<typeof preparePublish> {
   try {
-    return preparePublish(m, limits);
+    return preparePublish(m, limits, mandatory);
   } catch (e) {
-    if (e instanceof RabbitError && e.code === 'INVALID_INPUT') throw invalidInput(`${field}.${e.field ?? 'message'}`, e.message.replace(/^[^:]*: /, '').replace(/\.$/, ''));
+    if (e instanceof RabbitError && e.code === 'INVALID_INPUT') throw invalidInput(`messages[${index}].${e.field ?? 'message'}`, e.message.replace(/^[^:]*: /, '').replace(/\.$/, ''));
     throw e;
   }
 }

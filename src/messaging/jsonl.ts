@@ -41,6 +41,7 @@ export interface SavedMessage {
 }
 
 const STRING_PROPS = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'messageId', 'type', 'userId', 'appId'] as const;
+const STRING_PROP_SET = new Set<string>(STRING_PROPS);
 const KNOWN_PROPS = new Set<string>([...STRING_PROPS, 'deliveryMode', 'priority', 'expiration', 'timestamp']);
 const KNOWN_KEYS = new Set(['exchange', 'routingKey', 'body', 'bodyBase64', 'properties', 'headers']);
 
@@ -113,7 +114,7 @@ export function headersFromJson(value: Record<string, unknown>): AmqpTable {
 export function fromSaved(value: unknown, where: string, defaults: ParseDefaults = {}): PublishOptions {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidInput(where, 'must be a JSON object like {"routingKey":"q","body":"text"}');
   const s = value as Record<string, unknown>;
-  for (const k of Object.keys(s)) if (!KNOWN_KEYS.has(k)) throw invalidInput(`${where}.${k}`, 'is not a known field', 'Known fields: exchange, routingKey, body, bodyBase64, properties, headers.');
+  for (const k in s) if (!KNOWN_KEYS.has(k)) throw invalidInput(`${where}.${k}`, 'is not a known field', 'Known fields: exchange, routingKey, body, bodyBase64, properties, headers.');
   const exchange = s.exchange ?? defaults.exchange ?? '';
   if (typeof exchange !== 'string') throw invalidInput(`${where}.exchange`, 'must be a string');
   const routingKey = s.routingKey ?? defaults.routingKey;
@@ -132,10 +133,11 @@ export function fromSaved(value: unknown, where: string, defaults: ParseDefaults
   if (s.properties !== undefined) {
     const p = s.properties as Record<string, unknown>;
     if (p === null || typeof p !== 'object' || Array.isArray(p)) throw invalidInput(`${where}.properties`, 'must be an object');
-    for (const [k, v] of Object.entries(p)) {
+    for (const k in p) {
+      const v = p[k];
       if (!KNOWN_PROPS.has(k)) throw invalidInput(`${where}.properties.${k}`, 'is not an AMQP property', `Known: ${[...KNOWN_PROPS].join(', ')}. Put custom values in headers.`);
       if (v === undefined || v === null) continue;
-      if ((STRING_PROPS as readonly string[]).includes(k)) {
+      if (STRING_PROP_SET.has(k)) {
         if (typeof v !== 'string') throw invalidInput(`${where}.properties.${k}`, 'must be a string');
         (out as unknown as Record<string, unknown>)[k] = v;
       } else if (k === 'deliveryMode') {
@@ -183,10 +185,11 @@ export function parseJsonLines(text: string, defaults: ParseDefaults = {}): Publ
     let end = text.indexOf('\n', start);
     if (end < 0) end = len;
     lineNo++;
-    let line = text.slice(start, end);
+    // A line that starts with "{" and ends with "}" is parsed as it is (the common case: no copies to trim).
+    const first = text.charCodeAt(start);
+    const last = text.charCodeAt(end - 1);
+    const trimmed = first === 0x7b && last === 0x7d ? text.slice(start, end) : text.slice(start, end).trim();
     start = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('//')) {
       if (end === len) break;
       continue;

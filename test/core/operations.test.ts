@@ -259,3 +259,30 @@ describe('core/operations (real broker)', () => {
     await rejectsWith(ops.publishMany(s, [{ exchange: 'no-such-x', routingKey: 'k', body: 'a' }]), 'NOT_FOUND', /no-such-x/);
   });
 });
+
+describe('core/operations preparePublish (pure)', () => {
+  const limits = { maxMessageSize: 1024 };
+  const field = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(isRabbitError(e, 'INVALID_INPUT'), String(e));
+      return (e as RabbitError).field;
+    }
+    return undefined;
+  };
+
+  it('counts UTF-8 bytes at the 255-byte limits (short strings skip the count, long ones do not)', () => {
+    const msg = (rk: string, extra: Partial<ops.PublishOptions> = {}): ops.PublishOptions => ({ exchange: '', routingKey: rk, body: '', ...extra });
+    assert.equal(ops.preparePublish(msg('中'.repeat(85)), limits).routingKey.length, 85); // 255 bytes
+    assert.equal(field(() => ops.preparePublish(msg('中'.repeat(86)), limits)), 'routingKey'); // 258 bytes
+    assert.equal(field(() => ops.preparePublish(msg(`${'é'.repeat(127)}ab`), limits)), 'routingKey'); // 256 bytes
+    assert.equal(field(() => ops.preparePublish(msg('a', { exchange: 'x'.repeat(256) }), limits)), 'exchange');
+    assert.equal(field(() => ops.preparePublish(msg('a', { messageId: 'ü'.repeat(128) }), limits)), 'messageId');
+    assert.equal(field(() => ops.preparePublish(msg('a', { headers: { ['ß'.repeat(65)]: 1 } }), limits)), `headers.${'ß'.repeat(65)}`);
+    assert.equal(field(() => ops.preparePublish(msg('a', { headers: { ok: { inner: Number.NaN } } }), limits)), 'headers.ok.inner');
+    const p = ops.preparePublish(msg('a', { headers: { s: 'v', b: true, n: [1, { d: new Date(5000) }] } }), limits, true);
+    assert.equal(p.options.mandatory, true);
+    assert.deepEqual(p.options.headers, { s: 'v', b: true, n: [1, { d: { '!': 'timestamp', value: 5 } }] });
+  });
+});

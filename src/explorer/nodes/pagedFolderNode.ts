@@ -18,6 +18,8 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
   private filteredCount: number | undefined;
   private totalCount: number | undefined;
   private loadingMore: Promise<void> | undefined;
+  /** The description VS Code last drew (undefined: not drawn yet). */
+  private drawn: string | undefined;
 
   constructor(ctx: ExplorerContext, readonly vhostNode: VhostNode, readonly kind: FolderKind) {
     super(ctx, vhostNode);
@@ -52,14 +54,24 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
   }
   protected abstract emptyLabel(filtered: boolean): string;
 
+  willRedraw(): void {
+    this.drawn = undefined;
+  }
+
+  private description(): string {
+    const parts: string[] = [];
+    if (this.filteredCount !== undefined) parts.push(this.filteredCount > this.items.length ? `${this.items.length}/${this.filteredCount}` : String(this.filteredCount));
+    const f = this.filter;
+    if (f) parts.push(`${vscode.l10n.t('filter')}: ${formatFilter(f)}`);
+    return parts.join(' · ');
+  }
+
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.label(), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const f = this.filter;
-    const parts: string[] = [];
-    if (this.filteredCount !== undefined) parts.push(this.filteredCount > this.items.length ? `${this.items.length}/${this.filteredCount}` : String(this.filteredCount));
-    if (f) parts.push(`${vscode.l10n.t('filter')}: ${formatFilter(f)}`);
-    item.description = parts.join(' · ') || undefined;
+    this.drawn = this.description();
+    item.description = this.drawn || undefined;
     item.iconPath = new vscode.ThemeIcon(f ? 'filter' : this.icon());
     item.contextValue = contextValue('folder', this.kind, f ? 'filtered' : 'unfiltered', this.readOnly ? 'readOnly' : 'writable');
     return item;
@@ -71,7 +83,6 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
     if (pageSize !== this.pageSize) this.pagesLoaded = 0;
     const pages = Math.max(1, this.pagesLoaded);
     const client = await this.ctx.manager.management(this.connectionId);
-    const before = `${this.filteredCount}/${this.items.length}`;
     const results = await Promise.all(
       Array.from({ length: pages }, (_, i) => this.fetch(client, { page: i + 1, pageSize, filter: this.filter, stats })),
     );
@@ -84,7 +95,8 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
     this.pageCount = last.pageCount;
     this.filteredCount = last.filteredCount;
     this.totalCount = last.totalCount;
-    if (before !== `${this.filteredCount}/${this.items.length}`) setTimeout(() => this.ctx.changed(this), 0);
+    // Normally loaded before the row is drawn (see VhostNode); otherwise redraw the counts.
+    if (this.drawn !== undefined && this.drawn !== this.description()) this.ctx.changed(this);
     return this.render();
   }
 

@@ -33,6 +33,7 @@ export class VhostNode extends ExplorerNode implements VhostScoped {
 
   /** The folders stay; what they show is reloaded. */
   invalidate(): void {
+    super.invalidate();
     this.folders?.forEach((f) => f.invalidate());
   }
 
@@ -55,7 +56,14 @@ export class VhostNode extends ExplorerNode implements VhostScoped {
     return item;
   }
 
-  protected loadChildren(): Promise<ExplorerNode[]> {
-    return Promise.resolve([...this.ensureFolders()]);
+  /**
+   * The folders, each with its first page loaded: their rows show counts from the start, and expanding one
+   * is instant (no folder has to be redrawn after it loaded, which would race with expanding its items).
+   */
+  protected async loadChildren(): Promise<ExplorerNode[]> {
+    const folders = this.ensureFolders();
+    folders.forEach((f) => f.willRedraw());
+    await Promise.all(folders.map((f) => f.getChildren()));
+    return [...folders];
   }
 }
