@@ -8,7 +8,9 @@ import { EXPLORER_SECTION, type ExplorerProvider } from './provider';
  */
 export class AutoRefresh implements vscode.Disposable {
   private timer: ReturnType<typeof setInterval> | undefined;
-  private missedTick = false;
+  /** When the tree was last refreshed by a tick (or first shown): data older than an interval is stale. */
+  private lastTick = Date.now();
+  private everShown = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly view: vscode.TreeView<unknown>, private readonly provider: ExplorerProvider) {
@@ -38,25 +40,21 @@ export class AutoRefresh implements vscode.Disposable {
       clearInterval(this.timer);
       this.timer = undefined;
     }
-    if (seconds === 0) return;
-    if (!this.view.visible) {
-      // Remember that data may be stale; refresh when shown again.
-      this.missedTick = true;
-      return;
+    if (seconds === 0 || !this.view.visible) return;
+    if (!this.everShown) {
+      // The first time the view is shown it loads everything anyway.
+      this.everShown = true;
+      this.lastTick = Date.now();
     }
-    if (this.missedTick) {
-      this.missedTick = false;
-      void this.provider.refresh();
-    }
-    this.timer = setInterval(() => this.tick(), seconds * 1000);
+    // Shown again after a tick was missed: refresh once now.
+    if (Date.now() - this.lastTick >= seconds * 1000) void this.tick();
+    this.timer = setInterval(() => void this.tick(), seconds * 1000);
   }
 
   /** One auto-refresh: everything shown (which includes retrying failed nodes). */
   tick(): Promise<void> {
-    if (!this.view.visible) {
-      this.missedTick = true;
-      return Promise.resolve();
-    }
+    if (!this.view.visible) return Promise.resolve();
+    this.lastTick = Date.now();
     return this.provider.refresh();
   }
 

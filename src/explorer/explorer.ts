@@ -34,6 +34,21 @@ export class Explorer implements vscode.Disposable {
     );
   }
 
+  /**
+   * Reveals (and selects) a node once the explorer's pending refresh has reached VS Code. A whole-tree refresh
+   * that lands mid-reveal makes VS Code drop it silently, so a reveal that did not select is tried again.
+   */
+  async reveal(node: ExplorerNode, options: { select?: boolean; focus?: boolean; expand?: boolean | number } = {}): Promise<boolean> {
+    const select = options.select ?? true;
+    for (let attempt = 0; ; attempt++) {
+      await this.provider.settled();
+      await this.view.reveal(node, { ...options, select });
+      if (!select || this.view.selection.includes(node)) return true;
+      if (attempt >= 4) return false;
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+    }
+  }
+
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }

@@ -9,17 +9,10 @@ import type { VhostNode } from './nodes/vhostNode';
 
 export const EXPLORER_SECTION = 'rabbitmq.explorer';
 const DEBOUNCE_MS = 150;
-/** Longest wait for loads in flight before telling VS Code that a node changed. */
-const SETTLE_MS = 5000;
 
 /**
  * The explorer's TreeDataProvider: connection → vhost → Exchanges / Queues. Refreshes are debounced and
  * targeted (one node and what it shows); load failures are error nodes remembered for the next retry.
- *
- * VS Code must never be told that a node changed while it is loading the children of a node below it: the
- * refresh forgets the lower node, the late answer is then registered at the top of VS Code's tree cache, and
- * the next expansion of that node fails ("already registered") and shows it empty. So every change is fired
- * once the loads in flight have settled, and refreshed nodes load before they are redrawn.
  */
 export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, ExplorerContext, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
@@ -31,16 +24,13 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   private pending: Set<ExplorerNode | undefined> | undefined;
   private pendingDone: (() => void)[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Children loads VS Code (or a caller) is waiting for. */
-  private readonly inflight = new Set<Promise<unknown>>();
-  private disposed = false;
 
   constructor(readonly manager: ConnectionManager) {
     this.syncRoots();
     this.disposables.push(
       manager.store.onDidChange(() => {
         this.syncRoots();
-        void this.fireSettled([undefined]);
+        this.emitter.fire(undefined);
       }),
       manager.onDidChange((id) => {
         const node = id ? this.roots.get(id) : undefined;
@@ -50,8 +40,8 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
           const state = this.manager.statusOf(n.connectionId).state;
           // Children depend on being connected: reload them when that changes (not while connecting).
           if (state === 'connected' || state === 'disconnected' || state === 'error') n.reset();
+          this.emitter.fire(n);
         }
-        void this.fireSettled(nodes);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${EXPLORER_SECTION}.pageSize`) || e.affectsConfiguration(`${EXPLORER_SECTION}.showStatistics`)) void this.refresh();
@@ -67,7 +57,7 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
 
   getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> | ExplorerNode[] {
     if (!node) return [...this.roots.values()];
-    return this.track(node.getChildren());
+    return node.getChildren();
   }
 
   getParent(node: ExplorerNode): ExplorerNode | undefined {
@@ -88,7 +78,7 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   }
 
   changed(node: ExplorerNode): void {
-    void this.fireSettled([node]);
+    this.emitter.fire(node);
   }
 
   failed(node: ExplorerNode): void {
@@ -114,8 +104,13 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
     this.pending ??= new Set();
     this.pending.add(node);
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+    this.timer = setTimeout(() => this.flush(), DEBOUNCE_MS);
     return new Promise((resolve) => this.pendingDone.push(resolve));
+  }
+
+  /** Resolves once no refresh is waiting to be sent to VS Code. */
+  settled(): Promise<void> {
+    return this.pending ? new Promise((resolve) => this.pendingDone.push(resolve)) : Promise.resolve();
   }
 
   /** Nodes whose last load failed (retried by the auto-refresh). */
@@ -141,13 +136,12 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
     }
     const vhostNode = this.vhostNode(connectionId, vhost);
     if (vhostNode) {
-      const folders = [vhostNode.queuesFolder, vhostNode.exchangesFolder].filter((f) => !kind || f.kind === kind);
-      for (const f of folders) {
+      for (const f of [vhostNode.queuesFolder, vhostNode.exchangesFolder]) {
+        if (kind && f.kind !== kind) continue;
         f.resetPages();
-        f.willRedraw();
+        this.emitter.fire(f);
       }
-      // The vhost row shows the filter; its folders load the first filtered page before they are redrawn.
-      void Promise.all(folders.map((f) => this.track(f.getChildren()))).then(() => this.fireSettled([vhostNode]));
+      this.emitter.fire(vhostNode);
     }
   }
 
@@ -171,53 +165,26 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
 
   // ---------------------------------------------------------------- internals
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     this.timer = undefined;
     const nodes = this.pending ?? new Set();
     const done = this.pendingDone;
     this.pending = undefined;
     this.pendingDone = [];
-    try {
-      if (nodes.has(undefined)) {
-        this.failedNodes.clear();
-        for (const n of this.roots.values()) n.invalidate();
-        await this.fireSettled([undefined]);
-      } else {
-        const targets = new Set<ExplorerNode>();
-        for (const n of nodes) if (n) targets.add(n instanceof ErrorNode && n.parent ? n.parent : n);
-        for (const t of targets) {
-          this.failedNodes.delete(t);
-          t.invalidate();
-          t.willRedraw();
-        }
-        // Load first, then redraw: labels with counts are right at once and rows never flash empty.
-        await Promise.all([...targets].map((t) => this.track(t.getChildren())));
-        await this.fireSettled([...targets]);
+    if (nodes.has(undefined)) {
+      this.failedNodes.clear();
+      for (const n of this.roots.values()) n.invalidate();
+      this.emitter.fire(undefined);
+    } else {
+      for (const n of nodes) {
+        if (!n) continue;
+        const target = n instanceof ErrorNode && n.parent ? n.parent : n;
+        this.failedNodes.delete(target);
+        target.invalidate();
+        this.emitter.fire(target);
       }
-    } finally {
-      done.forEach((d) => d());
     }
-  }
-
-  /** Remembers a children load until it settles (getChildren never rejects: failures become error nodes). */
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.inflight.add(p);
-    const forget = (): void => void this.inflight.delete(p);
-    p.then(forget, forget);
-    return p;
-  }
-
-  /** Tells VS Code that nodes changed, once the children loads in flight now have settled. */
-  private async fireSettled(nodes: (ExplorerNode | undefined)[]): Promise<void> {
-    const waiting = [...this.inflight];
-    if (waiting.length) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([Promise.allSettled(waiting), new Promise((r) => (timer = setTimeout(r, SETTLE_MS)))]);
-      clearTimeout(timer);
-    }
-    if (this.disposed) return;
-    if (nodes.includes(undefined)) this.emitter.fire(undefined);
-    else for (const n of new Set(nodes)) if (n) this.emitter.fire(n);
+    done.forEach((d) => d());
   }
 
   private syncRoots(): void {
@@ -239,7 +206,6 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   }
 
   dispose(): void {
-    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.pendingDone.forEach((d) => d());
     this.disposables.forEach((d) => d.dispose());

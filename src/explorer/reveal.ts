@@ -40,6 +40,6 @@ export async function revealInExplorer(explorer: Explorer, target: RevealTarget)
   }
   if (!node) return undefined;
   await vscode.commands.executeCommand(`workbench.view.extension.rabbitmq`);
-  await explorer.view.reveal(node, { select: true, focus: true, expand: false });
+  await explorer.reveal(node, { select: true, focus: true, expand: false });
   return node;
 }

@@ -155,6 +155,49 @@ export interface VhostScoped {
   readonly vhost: string;
 }
 
+/** A named item listed in a vhost folder (queue, exchange): its scope and id come from the folder. */
+export abstract class FolderItemNode<Row extends { name: string }, Folder extends ExplorerNode & VhostScoped> extends ExplorerNode implements VhostScoped {
+  private current: Row;
+
+  constructor(
+    ctx: ExplorerContext,
+    readonly folder: Folder,
+    row: Row,
+  ) {
+    super(ctx, folder);
+    this.current = row;
+  }
+
+  get row(): Row {
+    return this.current;
+  }
+
+  /**
+   * Takes the newer row of the same queue/exchange: a reload keeps the node object, so VS Code's selection,
+   * reveal and expansion keep pointing at what is shown. Its children load again when asked.
+   */
+  update(row: Row): void {
+    this.current = row;
+    this.invalidate();
+  }
+
+  get connectionId(): string {
+    return this.folder.connectionId;
+  }
+
+  get vhost(): string {
+    return this.folder.vhost;
+  }
+
+  get name(): string {
+    return this.row.name;
+  }
+
+  get id(): string {
+    return `${this.folder.id}/${idPart(this.row.name)}`;
+  }
+}
+
 export function idPart(s: string): string {
   return encodeURIComponent(s);
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isBuiltinExchange, loadExchangeBindings, RowFlag, type ExchangeRow } from '../../core/treeData';
-import { contextValue, ExplorerNode, idPart, InfoNode, type ExplorerContext, type VhostScoped } from './base';
+import { contextValue, ExplorerNode, FolderItemNode, InfoNode } from './base';
 import { BindingNode } from './bindingNode';
 import type { ExchangesFolderNode } from './exchangesFolderNode';
 import { appendArguments } from './queueNode';
@@ -8,29 +8,9 @@ import { appendArguments } from './queueNode';
 const TYPE_ICON: Record<string, string> = { direct: 'arrow-right', fanout: 'broadcast', topic: 'symbol-namespace', headers: 'list-flat' };
 
 /** An exchange. Children: its outgoing bindings (to queues and exchanges). */
-export class ExchangeNode extends ExplorerNode implements VhostScoped {
-  constructor(ctx: ExplorerContext, readonly folder: ExchangesFolderNode, readonly row: ExchangeRow) {
-    super(ctx, folder);
-  }
-
-  get connectionId(): string {
-    return this.folder.connectionId;
-  }
-
-  get vhost(): string {
-    return this.folder.vhost;
-  }
-
-  get name(): string {
-    return this.row.name;
-  }
-
+export class ExchangeNode extends FolderItemNode<ExchangeRow, ExchangesFolderNode> {
   get isDefault(): boolean {
     return this.row.name === '';
-  }
-
-  get id(): string {
-    return `${this.folder.id}/${idPart(this.row.name)}`;
   }
 
   getTreeItem(): vscode.TreeItem {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ManagementClient } from '../../core/management';
 import { formatFilter, type NameFilter, type PageRequest, type RowPage } from '../../core/treeData';
-import { contextValue, ExplorerNode, InfoNode, LoadMoreNode, type ExplorerContext, type FolderKind, type VhostScoped } from './base';
+import { contextValue, ExplorerNode, FolderItemNode, InfoNode, LoadMoreNode, type ExplorerContext, type FolderKind, type VhostScoped } from './base';
 import type { VhostNode } from './vhostNode';
 
 /**
@@ -89,7 +89,7 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
     // A list that shrank answers only the pages that still exist.
     const usable = results.filter((r) => r.pageCount === 0 || r.page <= r.pageCount);
     const last = results[results.length - 1];
-    this.items = usable.flatMap((r) => this.toNodes(r.rows));
+    this.items = this.keepIdentity(usable.flatMap((r) => this.toNodes(r.rows)));
     this.pagesLoaded = usable.length;
     this.pageSize = pageSize;
     this.pageCount = last.pageCount;
@@ -98,6 +98,20 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
     // Normally loaded before the row is drawn (see VhostNode); otherwise redraw the counts.
     if (this.drawn !== undefined && this.drawn !== this.description()) this.ctx.changed(this);
     return this.render();
+  }
+
+  /** Reuses the node already shown for an item that is still listed (updated with its new row). */
+  private keepIdentity(fresh: ExplorerNode[]): ExplorerNode[] {
+    if (this.items.length === 0) return fresh;
+    const shown = new Map(this.items.map((n) => [n.id, n]));
+    return fresh.map((n) => {
+      const old = shown.get(n.id);
+      if (old instanceof FolderItemNode && n instanceof FolderItemNode && old.constructor === n.constructor) {
+        old.update(n.row);
+        return old;
+      }
+      return n;
+    });
   }
 
   /** Loads the next page and appends it. */

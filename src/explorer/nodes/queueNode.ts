@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { loadQueueBindings, RowFlag, type QueueRow } from '../../core/treeData';
-import { contextValue, ExplorerNode, idPart, InfoNode, type ExplorerContext, type VhostScoped } from './base';
+import { contextValue, ExplorerNode, FolderItemNode, InfoNode } from './base';
 import { BindingNode } from './bindingNode';
 import type { QueuesFolderNode } from './queuesFolderNode';
 
@@ -8,27 +8,7 @@ const TYPE_ICON: Record<QueueRow['type'], string> = { classic: 'mail', quorum: '
 const HEALTHY = new Set(['running', 'idle']);
 
 /** A queue. Children: the bindings that route into it. Keeps only its compact row. */
-export class QueueNode extends ExplorerNode implements VhostScoped {
-  constructor(ctx: ExplorerContext, readonly folder: QueuesFolderNode, readonly row: QueueRow) {
-    super(ctx, folder);
-  }
-
-  get connectionId(): string {
-    return this.folder.connectionId;
-  }
-
-  get vhost(): string {
-    return this.folder.vhost;
-  }
-
-  get name(): string {
-    return this.row.name;
-  }
-
-  get id(): string {
-    return `${this.folder.id}/${idPart(this.row.name)}`;
-  }
-
+export class QueueNode extends FolderItemNode<QueueRow, QueuesFolderNode> {
   getTreeItem(): vscode.TreeItem {
     const r = this.row;
     const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
