@@ -15,6 +15,7 @@ import { resolveProfile } from '../src/core/profile';
 import { RpcClient } from '../src/core/rpc';
 import { AmqpSession } from '../src/core/session';
 import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { startRawRpcServer } from '../test/support/rawRpcServer';
 
 const PUBLISH_N = 100_000;
 const BODY = Buffer.alloc(256, 0x61);
@@ -53,19 +54,6 @@ async function corePublish(session: AmqpSession, queue: string): Promise<number>
   const r = await publishMany(session, messages());
   if (r.confirmed !== PUBLISH_N) throw new Error(`publishMany confirmed ${r.confirmed}/${PUBLISH_N}`);
   return PUBLISH_N / (r.elapsedMs / 1000);
-}
-
-async function startRpcServer(conn: amqp.ChannelModel, queue: string): Promise<amqp.Channel> {
-  const ch = await conn.createChannel();
-  ch.on('error', () => undefined);
-  await ch.assertQueue(queue, { durable: false });
-  await ch.prefetch(1);
-  await ch.consume(queue, (m) => {
-    if (!m) return;
-    ch.sendToQueue(m.properties.replyTo, m.content, { correlationId: m.properties.correlationId });
-    ch.ack(m);
-  });
-  return ch;
 }
 
 async function rawRpcP50(conn: amqp.ChannelModel, queue: string): Promise<number> {
@@ -123,7 +111,7 @@ export async function benchAmqp(): Promise<Record<string, number>> {
     }
 
     const rpcQ = 'bench-rpc';
-    const server = await startRpcServer(conn, rpcQ);
+    const server = await startRawRpcServer(conn, rpcQ);
     const client = new RpcClient(session);
     await client.call({ routingKey: rpcQ, body: 'warm-up' });
     await rawRpcP50(conn, rpcQ); // warm-up

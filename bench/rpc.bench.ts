@@ -13,6 +13,7 @@ import { AmqpSession } from '../src/core/session';
 import { emptyForm } from '../src/rpc/rpcModel';
 import { RpcRunner } from '../src/rpc/rpcRunner';
 import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { startRawRpcServer } from '../test/support/rawRpcServer';
 
 const WARMUP = 200;
 const CALLS = 2000;
@@ -39,14 +40,7 @@ export async function benchRpc(): Promise<Record<string, number>> {
   const runner = new RpcRunner(async () => session);
   try {
     // Echo server: replies with the request body, same correlation id.
-    const sch = await server.createChannel();
-    await sch.assertQueue('echo', { durable: false });
-    await sch.prefetch(100);
-    await sch.consume('echo', (m) => {
-      if (!m) return;
-      sch.sendToQueue(String(m.properties.replyTo), m.content, { correlationId: m.properties.correlationId, contentType: m.properties.contentType });
-      sch.ack(m);
-    });
+    await startRawRpcServer(server, 'echo', { prefetch: 100 });
 
     // ------------------------------------------------------------------ raw amqplib: direct reply-to, one channel
     const ch = await client.createChannel();

@@ -6,26 +6,21 @@ import type { AmqpSession } from '../../src/core/session';
 import { isRabbitError } from '../../src/core/errors';
 import * as ops from '../../src/core/operations';
 import { RpcClient } from '../../src/core/rpc';
+import { startRawRpcServer } from '../support/rawRpcServer';
 
 /** A plain amqplib RPC server (prefetch 1): replies with the upper-cased body. "slow:N" waits N ms; "foreign" first sends a reply with a foreign correlation id. */
 async function startServer(url: string, queue: string): Promise<{ close: () => Promise<void> }> {
   const conn = await amqp.connect(url, { noDelay: true });
   conn.on('error', () => undefined);
-  const ch = await conn.createChannel();
-  ch.on('error', () => undefined);
-  await ch.assertQueue(queue, { durable: false });
-  await ch.prefetch(1);
-  await ch.consume(queue, (m) => {
-    if (!m) return;
-    const body = m.content.toString();
-    const reply = (): void => {
-      ch.sendToQueue(m.properties.replyTo, Buffer.from(body.toUpperCase()), { correlationId: m.properties.correlationId, contentType: 'text/plain' });
-      ch.ack(m);
-    };
-    if (body === 'foreign') ch.sendToQueue(m.properties.replyTo, Buffer.from('not yours'), { correlationId: 'someone-else' });
-    const slow = /^slow:(\d+)$/.exec(body);
-    if (slow) setTimeout(reply, Number(slow[1]));
-    else reply();
+  await startRawRpcServer(conn, queue, {
+    respond: (m, send, ch) => {
+      const body = m.content.toString();
+      const reply = (): void => send(Buffer.from(body.toUpperCase()), { contentType: 'text/plain' });
+      if (body === 'foreign') ch.sendToQueue(m.properties.replyTo, Buffer.from('not yours'), { correlationId: 'someone-else' });
+      const slow = /^slow:(\d+)$/.exec(body);
+      if (slow) setTimeout(reply, Number(slow[1]));
+      else reply();
+    },
   });
   return { close: () => conn.close().catch(() => undefined) };
 }

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { createTestVhost, mgmt, type TestVhost } from '../core/support/broker';
 import {
-  type E2eServer, type Workbench, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, treeRows, waitForTreeRow,
+  type E2eServer, type Workbench, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, treeRows, waitForTreeRow, workbenchHooks,
 } from './support/workbench';
 
 describe('e2e: explorer', () => {
@@ -28,15 +28,7 @@ describe('e2e: explorer', () => {
     wb = await openWorkbench(server, { width: 1280, height: 900 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title}`);
-  });
-
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    await v?.delete();
-  });
+  workbenchHooks(() => ({ wb, server }), () => v?.delete());
 
   it('shows the seeded connection, connects to localhost and draws vhost → Exchanges / Queues', async () => {
     await openViewContainer(wb.page, 'RabbitMQ', 'workbench.view.extension.rabbitmq');

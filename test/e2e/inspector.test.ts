@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import type { Frame } from 'playwright-core';
 import { createTestVhost, type TestVhost } from '../core/support/broker';
-import { type E2eServer, type Workbench, findWebviewFrame, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, waitForTreeRow } from './support/workbench';
+import {
+  type E2eServer, type Workbench, findWebviewFrame, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, waitForTreeRow, workbenchHooks, answerQuickInput,
+} from './support/workbench';
 
 const MARKER = 'PWNED-MARKER-7f3a';
 const IMG = `<img src=x onerror="window.__pwned=1;console.error('${MARKER}')">`;
@@ -46,23 +48,9 @@ describe('e2e: message inspector renders untrusted data as text', function () {
     });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title}`);
-  });
+  workbenchHooks(() => ({ wb, server }), () => v?.delete());
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    await v?.delete();
-  });
-
-  async function pick(text: string): Promise<void> {
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30000 });
-    await input.fill(text);
-    await wb.page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 30000 });
-    await wb.page.keyboard.press('Enter');
-  }
+  const pick = (text: string): Promise<void> => answerQuickInput(wb.page, text, { pickRow: true });
 
   it('peeks from the palette and shows payloads as text, with nothing injected and no script run', async () => {
     await openViewContainer(wb.page, 'RabbitMQ', 'workbench.view.extension.rabbitmq');

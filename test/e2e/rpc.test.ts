@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import type { Frame } from 'playwright-core';
 import { createTestVhost, type TestVhost } from '../core/support/broker';
-import { type E2eServer, type Workbench, activityBarItem, findWebviewFrame, openWorkbench, runCommand, screenshot, startCodeServer, waitForNotification } from './support/workbench';
+import {
+  type E2eServer, type Workbench, activityBarItem, findWebviewFrame, openWorkbench, runCommand, screenshot, startCodeServer, waitForNotification, workbenchHooks, answerQuickInput,
+} from './support/workbench';
 
 function fib(n: number): number {
   let a = 0;
@@ -46,24 +48,15 @@ describe('e2e: RPC panel', function () {
     wb = await openWorkbench(server, { width: 1400, height: 900 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title}`);
-  });
+  workbenchHooks(
+    () => ({ wb, server }),
+    async () => {
+      await rpcServer?.close().catch(() => undefined);
+      await v?.delete();
+    },
+  );
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    await rpcServer?.close().catch(() => undefined);
-    await v?.delete();
-  });
-
-  async function pick(text: string): Promise<void> {
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30000 });
-    await input.fill(text);
-    await wb.page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 30000 });
-    await wb.page.keyboard.press('Enter');
-  }
+  const pick = (text: string): Promise<void> => answerQuickInput(wb.page, text, { pickRow: true });
 
   async function fill(frame: Frame, id: string, value: string): Promise<void> {
     const inner = frame.locator(`#${id}`).locator('input, textarea').first();

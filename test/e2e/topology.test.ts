@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import type { Frame } from 'playwright-core';
 import { createTestVhost, type TestVhost } from '../core/support/broker';
-import { type E2eServer, type Workbench, findWebviewFrame, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, waitForTreeRow } from './support/workbench';
+import {
+  type E2eServer, type Workbench, findWebviewFrame, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, waitForTreeRow, answerQuickInput, workbenchHooks,
+} from './support/workbench';
 
 const PAYLOAD = '<img src=x onerror="window.__pwned=1">';
 
@@ -39,25 +41,9 @@ describe('e2e: topology graph with a highlighted route', function () {
     wb = await openWorkbench(server, { width: 1400, height: 860 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title}`);
-  });
+  workbenchHooks(() => ({ wb, server }), () => v?.delete());
 
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    await v?.delete();
-  });
-
-  /** Answers one quick-input step; `step` (text of that step's prompt) makes sure the previous step is gone. */
-  async function answer(text: string, pickRow: boolean, step?: string): Promise<void> {
-    const input = wb.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30000 });
-    if (step) await wb.page.locator('.quick-input-widget', { hasText: step }).first().waitFor({ state: 'visible', timeout: 30000 });
-    await input.fill(text);
-    if (pickRow) await wb.page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 30000 });
-    await wb.page.keyboard.press('Enter');
-  }
+  const answer = (text: string, pickRow: boolean, step?: string): Promise<void> => answerQuickInput(wb.page, text, { pickRow, step });
 
   /** Palette → Test Route → vhost, exchange, routing key, no headers; returns the graph frame with the route. */
   async function testRouteFromPalette(): Promise<Frame> {

@@ -2,8 +2,7 @@
 // container and view, and its commands run from the palette. Screenshots: test-artifacts/e2e/*.png.
 import * as assert from 'node:assert/strict';
 import {
-  type E2eServer, type Workbench, activityBarItem, openViewContainer, openWorkbench, outputText, runCommand, screenshot,
-  startCodeServer, treeRows, viewMessage, viewPane,
+  type E2eServer, type Workbench, activityBarItem, openViewContainer, openWorkbench, outputText, runCommand, screenshot, startCodeServer, treeRows, viewMessage, viewPane, workbenchHooks,
 } from './support/workbench';
 
 describe('e2e: workbench', () => {
@@ -15,14 +14,7 @@ describe('e2e: workbench', () => {
     wb = await openWorkbench(server);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title}`);
-  });
-
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-  });
+  workbenchHooks(() => ({ wb, server }));
 
   it('shows the RabbitMQ item in the activity bar', async () => {
     const item = activityBarItem(wb.page, 'RabbitMQ');

@@ -227,3 +227,33 @@ export async function outputText(page: Page): Promise<string> {
 function cssString(s: string): string {
   return s.replace(/["\\]/g, '\\$&');
 }
+
+/**
+ * The hooks every browser suite needs: a screenshot of each failed test, then closing the browser and
+ * code-server and cleaning up (e.g. the suite's vhost). `get` reads the suite's variables when a hook runs.
+ */
+export function workbenchHooks(get: () => { wb?: Workbench; server?: E2eServer }, cleanup?: () => Promise<unknown> | undefined): void {
+  afterEach(async function () {
+    const { wb } = get();
+    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title}`);
+  });
+  after(async () => {
+    const { wb, server } = get();
+    await wb?.close();
+    await server?.stop();
+    await cleanup?.();
+  });
+}
+
+/**
+ * Answers the open quick input: types `text`, waits for a row showing it when `pickRow`, presses Enter.
+ * `step` (text of that step's prompt) makes sure the previous step is gone first.
+ */
+export async function answerQuickInput(page: Page, text: string, opts: { pickRow?: boolean; step?: string } = {}): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 30000 });
+  if (opts.step) await page.locator('.quick-input-widget', { hasText: opts.step }).first().waitFor({ state: 'visible', timeout: 30000 });
+  await input.fill(text);
+  if (opts.pickRow) await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text.slice(0, 20) }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press('Enter');
+}
