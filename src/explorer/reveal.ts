@@ -16,7 +16,7 @@ export interface RevealTarget {
   name: string;
 }
 
-/** Finds the node (loading what is needed) and reveals it; resolves the node, or undefined when not shown. */
+/** Finds the node (loading what is needed), reveals and selects it; resolves the node, or undefined when not shown. */
 export async function revealInExplorer(explorer: Explorer, target: RevealTarget): Promise<ExplorerNode | undefined> {
   const provider = explorer.provider;
   const conn = provider.connectionNode(target.connectionId);
@@ -40,6 +40,5 @@ export async function revealInExplorer(explorer: Explorer, target: RevealTarget)
   }
   if (!node) return undefined;
   await vscode.commands.executeCommand(`workbench.view.extension.rabbitmq`);
-  await explorer.reveal(node, { select: true, focus: true, expand: false });
-  return node;
+  return (await explorer.reveal(node, { select: true, focus: true, expand: false })) ? node : undefined;
 }

@@ -129,6 +129,8 @@ describe('extension: route tester, topology graph, live tap', function () {
     await panel.dispatch({ type: 'reveal', nodeId: 'q:reports.pdf' });
     assert.deepEqual(panel.lastReveal, { nodeId: 'q:reports.pdf', shown: true });
     await until(() => api.explorerView.view.visible, 'the explorer to be shown');
+    const selected = api.explorerView.view.selection[0] as { id?: string; name?: string } | undefined;
+    assert.equal(selected?.name, 'reports.pdf', `selected: ${selected?.id ?? 'nothing'}`);
     await panel.dispatch({ type: 'reveal', nodeId: 'x:not-there' });
     assert.deepEqual(panel.lastReveal, { nodeId: 'x:not-there', shown: false });
     panel.dispose();
