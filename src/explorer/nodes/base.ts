@@ -63,11 +63,6 @@ export abstract class ExplorerNode {
     this.children = Promise.resolve(nodes);
   }
 
-  /** VS Code is about to draw this node again (it or its parent is being refreshed): nothing to redraw. */
-  willRedraw(): void {
-    // Only nodes that redraw themselves after a load keep track of what was drawn.
-  }
-
   /** Drops cached children so the next getChildren() asks the broker again. */
   invalidate(): void {
     this.children = undefined;

@@ -54,6 +54,7 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
   }
   protected abstract emptyLabel(filtered: boolean): string;
 
+  /** VS Code is about to draw this folder again (its vhost is loading): no redraw needed after the load. */
   willRedraw(): void {
     this.drawn = undefined;
   }
@@ -106,7 +107,8 @@ export abstract class PagedFolderNode<Row> extends ExplorerNode implements Vhost
     const shown = new Map(this.items.map((n) => [n.id, n]));
     return fresh.map((n) => {
       const old = shown.get(n.id);
-      if (old instanceof FolderItemNode && n instanceof FolderItemNode && old.constructor === n.constructor) {
+      // Ids hold the folder's kind, so an item with the same id is of the same class.
+      if (old instanceof FolderItemNode && n instanceof FolderItemNode) {
         old.update(n.row);
         return old;
       }
