@@ -1,5 +1,6 @@
 // `npm test`: build, then run every tier, then print one plain "N passed, N failed" line for all of them.
-// Tiers: core (plain Node + real broker), extension (real VS Code extension host), e2e (browser).
+// Tiers: core (plain Node + real broker), fault (core under injected faults, prints a fault × operation
+// table), extension (real VS Code extension host), e2e (browser).
 import { spawn } from 'node:child_process';
 
 const only = process.env.TEST_TIERS ? process.env.TEST_TIERS.split(',') : null;
@@ -8,6 +9,8 @@ const tiers = [
   { name: 'types', cmd: 'npx', args: ['tsc', '--noEmit', '-p', '.'], counts: false },
   { name: 'lint', cmd: 'npx', args: ['eslint', 'src', 'test', 'bench'], counts: false },
   { name: 'core', cmd: 'npx', args: ['mocha', '--config', '.mocharc.core.json'], counts: true },
+  // Faults injected on our own connections only (a proxy the tests control, the management API closing them).
+  { name: 'fault', cmd: 'npx', args: ['mocha', '--config', '.mocharc.fault.json'], counts: true },
   { name: 'extension', cmd: 'node', args: ['scripts/test-extension.mjs'], counts: true },
   { name: 'e2e', cmd: 'node', args: ['scripts/test-e2e.mjs'], counts: true },
 ];
