@@ -2,7 +2,7 @@
 // their line, column and field before anything is sent, templates evaluated per message; then parsed blocks run
 // against the real broker through the core operations (fresh vhost), checked with an independent amqplib client.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
@@ -505,5 +505,51 @@ describe('core/requestFile: running blocks on the real broker', () => {
     const ok = await run('PUBLISH "" rf.bad\n\nfine');
     assert.equal(ok.verb === 'PUBLISH' && ok.published, 1);
     assert.equal((await ops.checkQueue(s, 'rf.bad')).messageCount, 1);
+  });
+
+  it('every example file runs as it is, block by block, and does what its titles say', async () => {
+    const dir = join(process.cwd(), 'examples');
+    const files = readdirSync(dir).filter((n) => n.endsWith('.rabbitmq')).sort();
+    assert.deepEqual(files, ['direct.rabbitmq', 'fanout.rabbitmq', 'hello-world.rabbitmq', 'rpc.rabbitmq', 'topic.rabbitmq', 'work-queue.rabbitmq']);
+    const results = new Map<string, Awaited<ReturnType<typeof runBlock>>[]>();
+    // The RPC example needs a server on rpc_queue: a plain amqplib fib server.
+    const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+    let server: amqp.Channel | undefined;
+    try {
+      for (const name of files) {
+        const f = clean(readFileSync(join(dir, name), 'utf8'));
+        const out: Awaited<ReturnType<typeof runBlock>>[] = [];
+        for (const b of f.blocks) {
+          if (name === 'rpc.rabbitmq' && b.verb === 'RPC' && !server) server = await startRawRpcServer(raw, 'rpc_queue', { respond: (m, send) => send(Buffer.from(String(fib(Number(m.content.toString())))), { contentType: 'text/plain' }) });
+          out.push(await runBlock(s, f, b, { baseDir: dir }, { confirmPurge: async () => true, consumeIdleMs: 300 }));
+        }
+        results.set(name, out);
+      }
+    } finally {
+      await server?.close();
+    }
+    const peeked = (r: Awaited<ReturnType<typeof runBlock>> | undefined): string[] => (r?.verb === 'PEEK' ? r.peek.messages.map((m) => m.body.text ?? '') : ['not a peek']);
+    const returned = (r: Awaited<ReturnType<typeof runBlock>> | undefined): number[] => (r?.verb === 'PUBLISH' ? [r.published, r.returned] : [-1, -1]);
+    const hello = results.get('hello-world.rabbitmq')!;
+    assert.deepEqual(peeked(hello[2]), ['Hello World!']);
+    assert.deepEqual(hello[3].verb === 'CONSUME' && hello[3].messages?.map((m) => m.body.text), ['Hello World!']);
+    const work = results.get('work-queue.rabbitmq')!;
+    const tasks = peeked(work[2]).map((t) => JSON.parse(t) as { task: number; seconds: number });
+    assert.deepEqual(tasks.map((t) => t.task), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.ok(tasks.every((t) => t.seconds >= 1 && t.seconds < 5));
+    assert.equal((await ops.checkQueue(s, 'task_queue')).messageCount, 8, 'the worker took two');
+    const fan = results.get('fanout.rabbitmq')!;
+    assert.equal(peeked(fan[2]).length, 3);
+    assert.deepEqual(peeked(fan[2]), peeked(fan[3]));
+    const direct = results.get('direct.rabbitmq')!;
+    assert.deepEqual(peeked(direct[3]).length, 1);
+    assert.deepEqual(peeked(direct[4])[1], 'user signed in');
+    const topic = results.get('topic.rabbitmq')!;
+    assert.deepEqual(returned(topic[1]), [1, 0]);
+    assert.deepEqual(returned(topic[2]), [1, 1], 'anonymous.info is unroutable');
+    assert.equal(JSON.parse(peeked(topic[3])[0]).facility, 'kern');
+    assert.equal(JSON.parse(peeked(topic[4])[0]).severity, 'critical');
+    const rpc = results.get('rpc.rabbitmq')!;
+    assert.equal(rpc[1].verb === 'RPC' && rpc[1].reply.reply.body.text, '832040');
   });
 });
