@@ -207,7 +207,10 @@ export function queueArguments(opts: DeclareQueueOptions): { name: string; optio
   checkNonNegInt('messageTtl', opts.messageTtl);
   checkNonNegInt('maxLength', opts.maxLength);
   checkNonNegInt('maxLengthBytes', opts.maxLengthBytes, Number.MAX_SAFE_INTEGER);
-  checkNonNegInt('deliveryLimit', opts.deliveryLimit);
+  // -1 switches the limit off on RabbitMQ 4.x (declareQueue refuses it on older brokers).
+  if (opts.deliveryLimit !== undefined && (!Number.isInteger(opts.deliveryLimit) || opts.deliveryLimit < -1 || opts.deliveryLimit > 2 ** 31 - 1)) {
+    throw invalidInput('deliveryLimit', `must be an integer between 0 and ${2 ** 31 - 1}, or -1 for no limit on RabbitMQ 4.x (got ${String(opts.deliveryLimit)})`);
+  }
   checkNonNegInt('maxPriority', opts.maxPriority, 255);
   if (opts.expires !== undefined && (!Number.isInteger(opts.expires) || opts.expires < 1)) throw invalidInput('expires', 'must be a positive integer of ms');
   if (opts.deadLetterExchange !== undefined) checkName('deadLetterExchange', opts.deadLetterExchange, true);
@@ -232,7 +235,14 @@ export function queueArguments(opts: DeclareQueueOptions): { name: string; optio
 
 export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptions): Promise<QueueInfo> {
   const { name, options } = queueArguments(opts);
-  const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => ch.assertQueue(name, options));
+  const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => {
+    // Before 4.0 the broker takes x-delivery-limit -1 as "no second delivery": the message goes at its first hand-back.
+    const major = Number.parseInt((session.serverInfo?.version ?? '').split('.')[0] ?? '', 10);
+    if (opts.deliveryLimit === -1 && Number.isFinite(major) && major < 4) {
+      throw invalidInput('deliveryLimit', `-1 means "no limit" only from RabbitMQ 4.0 on; this broker is ${session.serverInfo?.version}, where it dead-letters or drops a message at its first redelivery`, 'Leave deliveryLimit out: before 4.0 quorum queues have no delivery limit by default.');
+    }
+    return ch.assertQueue(name, options);
+  });
   return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount };
 }
 
