@@ -178,6 +178,11 @@ export interface TapMessageMeta {
 
 export interface TapHandlers {
   onMessage(message: DecodedMessage, meta: TapMessageMeta): void;
+  /**
+   * Asked before a copy is decoded (index 0-based): false counts it without decoding it, so a tap past its
+   * display cap costs no decoding and holds no copy.
+   */
+  accept?(index: number): boolean;
   /** Once, when the tap ends for any reason. */
   onEnd?(reason: TapEndReason, error?: RabbitError): void;
   /** The copies were changed to follow the exchange's bindings. */
@@ -345,12 +350,15 @@ export async function startTap(session: AmqpSession, opts: TapOptions, handlers:
     tracerAcquired = false;
     await releaseTracer(client, vhost).catch(() => undefined);
   };
-  const deliver = (m: DecodedMessage, meta: TapMessageMeta) => {
+  /** Filters a copy on its raw routing key and headers, counts it, decodes and hands it over when accepted. */
+  const deliver = (m: ConsumeMessage, meta: TapMessageMeta) => {
+    const raw = (m.properties.headers ?? {}) as Record<string, unknown>;
     if (keys && !keys.has(m.fields.routingKey)) return void filtered++;
-    if (headers && !headers.some(([k, v]) => k in m.headers && headerValueEquals(m.headers[k], v))) return void filtered++;
+    if (headers && !headers.some(([k, v]) => k in raw && headerValueEquals(raw[k], v))) return void filtered++;
     count++;
     try {
-      handlers.onMessage({ ...m, index: count - 1 }, meta);
+      if (handlers.accept && !handlers.accept(count - 1)) return;
+      handlers.onMessage(decodeMessage(m, count - 1, opts.decode), meta);
     } catch {
       // a failing display must not stop the tap
     }
@@ -397,7 +405,7 @@ export async function startTap(session: AmqpSession, opts: TapOptions, handlers:
           if (m === null) return onCancel();
           const t = fromTrace(m);
           if (t.exchange !== exchange) return;
-          deliver(decodeMessage(t.raw, count, opts.decode), { via: 'tracer', routedQueues: t.routedQueues });
+          deliver(t.raw, { via: 'tracer', routedQueues: t.routedQueues });
         },
         { noAck: true, exclusive: true },
       );
@@ -407,7 +415,7 @@ export async function startTap(session: AmqpSession, opts: TapOptions, handlers:
         mainQueue,
         (m) => {
           if (m === null) return onCancel();
-          deliver(decodeMessage(m, count, opts.decode), { via: 'exchange' });
+          deliver(m, { via: 'exchange' });
         },
         { noAck: true, exclusive: true },
       );
@@ -421,7 +429,7 @@ export async function startTap(session: AmqpSession, opts: TapOptions, handlers:
         (m) => {
           if (m === null) return onCancel();
           if (m.fields.exchange !== exchange) return;
-          deliver(decodeMessage(m, count, opts.decode), { via: 'alternate' });
+          deliver(m, { via: 'alternate' });
         },
         { noAck: true, exclusive: true },
       );
