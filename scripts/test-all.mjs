@@ -1,9 +1,10 @@
 // `npm test`: build, then run every tier, then print one plain "N passed, N failed" line for all of them.
-// Tiers: core (plain Node + real broker), extension (real VS Code extension host), e2e (browser), and
+// Tiers: core (plain Node + real broker), fault (core under injected faults, prints a fault × operation
+// table), extension (real VS Code extension host), e2e (browser), and
 // rabbitmq4: core + extension again against a RabbitMQ 4.0 node that scripts/rabbitmq4.sh builds and
 // starts beside the usual broker (once as shipped, once with the deprecated features denied), when this
 // machine can build it (root + a Debian mirror); otherwise it says it was skipped and why.
-// TEST_TIERS=core,extension,e2e,rabbitmq4 picks tiers (build, types and lint always run).
+// TEST_TIERS=core,fault,extension,e2e,rabbitmq4 picks tiers (build, types and lint always run).
 import { spawn, spawnSync } from 'node:child_process';
 
 const only = process.env.TEST_TIERS ? process.env.TEST_TIERS.split(',').map((s) => s.trim()) : null;
@@ -14,6 +15,8 @@ const tiers = [
   { name: 'types', cmd: 'npx', args: ['tsc', '--noEmit', '-p', '.'], counts: false },
   { name: 'lint', cmd: 'npx', args: ['eslint', 'src', 'test', 'bench'], counts: false },
   core,
+  // Faults injected on our own connections only (a proxy the tests control, the management API closing them).
+  { name: 'fault', cmd: 'npx', args: ['mocha', '--config', '.mocharc.fault.json'], counts: true },
   extension,
   { name: 'e2e', cmd: 'node', args: ['scripts/test-e2e.mjs'], counts: true },
   { name: 'rabbitmq4', counts: true, run: runRabbitmq4 },
