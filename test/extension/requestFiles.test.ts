@@ -1,0 +1,281 @@
+// Request files in a real VS Code extension host against the real broker (fresh vhost): the language, "New
+// Request File", every CodeLens of the example files doing what it says (messages arrive with their properties,
+// peeks leave the queue as it was, the RPC reply comes back), completion of the broker's real names,
+// diagnostics for bad blocks with nothing sent, environments, faker loaded on first use, copy as code.
+import * as assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as amqp from 'amqplib';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import type { RunOutcome } from '../../src/features/requestFiles/runner';
+import { parseRequestFile } from '../../src/core/requestFile';
+import { createTestVhost, PASSWORD, type TestVhost } from '../support/broker';
+
+const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
+
+function run<T>(command: string, ...args: unknown[]): Promise<T> {
+  return Promise.resolve(vscode.commands.executeCommand<T>(command, ...args));
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function fib(n: number): number {
+  let a = 0;
+  let b = 1;
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a;
+}
+
+describe('request files', function () {
+  this.timeout(120_000);
+  let api: ExtensionApi;
+  let v: TestVhost;
+  let connectionId: string;
+  let readOnlyId: string;
+  let raw: amqp.ChannelModel;
+  let ch: amqp.Channel;
+  let dir: string;
+
+  /** Writes a request file into the temp folder and opens it. */
+  async function open(name: string, text: string): Promise<vscode.TextDocument> {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+    await vscode.window.showTextDocument(doc);
+    return doc;
+  }
+
+  async function drain(queue: string): Promise<amqp.GetMessage[]> {
+    const out: amqp.GetMessage[] = [];
+    for (let m = await ch.get(queue, { noAck: true }); m; m = await ch.get(queue, { noAck: true })) out.push(m);
+    return out;
+  }
+
+  async function ready(queue: string): Promise<number> {
+    return (await ch.checkQueue(queue)).messageCount;
+  }
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    v = await createTestVhost('reqfiles');
+    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-test', amqpUrl: v.profileUrl, password: PASSWORD })).id;
+    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-ro', amqpUrl: v.profileUrl, password: PASSWORD, readOnly: true })).id;
+    await run('rabbitmq.connect', { id: readOnlyId });
+    // Connected last: the active connection, which files without "# @connection" run on.
+    await run('rabbitmq.connect', { id: connectionId });
+    assert.equal(api.connections.activeProfileId, connectionId);
+    raw = await amqp.connect(v.amqpUrl);
+    raw.on('error', () => undefined);
+    ch = await raw.createChannel();
+    ch.on('error', () => undefined);
+    dir = mkdtempSync(join(tmpdir(), 'rmqwb-reqfiles-'));
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.getConfiguration('rabbitmq').update('environments', undefined, vscode.ConfigurationTarget.Global);
+    await raw?.close().catch(() => undefined);
+    for (const id of [connectionId, readOnlyId]) if (id) await run('rabbitmq.removeConnection', { id, confirm: true }).catch(() => undefined);
+    await v?.delete();
+  });
+
+  it('*.rabbitmq files get the language; "New Request File" writes an example that parses clean', async () => {
+    assert.ok((await vscode.languages.getLanguages()).includes('rabbitmq'));
+    const doc = await open('lang.rabbitmq', 'PEEK q\n');
+    assert.equal(doc.languageId, 'rabbitmq');
+    const fresh = await run<vscode.TextDocument>('rabbitmq.newRequestFile');
+    assert.equal(fresh.languageId, 'rabbitmq');
+    const parsed = parseRequestFile(fresh.getText());
+    assert.deepEqual(parsed.diagnostics.map((d) => d.message), []);
+    assert.deepEqual(parsed.blocks.map((b) => b.verb), ['DECLARE', 'PUBLISH', 'PEEK', 'CONSUME']);
+  });
+
+  it('every CodeLens of the example files does what it says', async () => {
+    const examples = resolve(__dirname, '..', '..', '..', 'examples');
+    const files = readdirSync(examples).filter((f) => f.endsWith('.rabbitmq')).sort();
+    assert.equal(files.length, 6);
+    // The RPC example needs a server: the tutorial's fib server in amqplib.
+    const server = await raw.createChannel();
+    await server.assertQueue('rpc_queue', { durable: false });
+    await server.consume('rpc_queue', (m) => {
+      if (!m) return;
+      server.sendToQueue(String(m.properties.replyTo), Buffer.from(String(fib(Number(m.content.toString())))), { correlationId: m.properties.correlationId, contentType: 'text/plain' });
+      server.ack(m);
+    });
+    const outcomes = new Map<string, RunOutcome[]>();
+    for (const name of files) {
+      copyFileSync(join(examples, name), join(dir, name));
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(dir, name)));
+      await vscode.window.showTextDocument(doc);
+      const lenses = await waitFor(`CodeLenses of ${name}`, async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+        return l && l.length ? l : undefined;
+      });
+      const runs = lenses.filter((l) => l.command?.command === 'rabbitmq.runRequestBlock');
+      assert.equal(runs.length, parseRequestFile(doc.getText()).blocks.length, `one run lens per block of ${name}`);
+      assert.ok(runs.every((l) => !l.command!.title.includes('error')), `${name} has no errors`);
+      const out: RunOutcome[] = [];
+      for (const lens of runs) out.push(await run<RunOutcome>(lens.command!.command, ...(lens.command!.arguments ?? [])));
+      assert.ok(out.every((o) => o && o.connectionId === connectionId && o.vhost === v.name), `${name} ran on the active connection`);
+      outcomes.set(name, out);
+    }
+    await server.close();
+
+    // hello-world: declare, publish, peek (non-destructive), consume with ack.
+    const hello = outcomes.get('hello-world.rabbitmq')!;
+    assert.deepEqual(hello[2].peek?.messages.map((m) => m.body.text), ['Hello World!']);
+    assert.deepEqual(hello[3].result?.verb === 'CONSUME' && hello[3].result.messages?.map((m) => m.body.text), ['Hello World!']);
+    assert.equal(await ready('hello'), 0);
+    // work-queue: 10 persistent JSON tasks with their properties; the peek took none, the worker took two.
+    const work = outcomes.get('work-queue.rabbitmq')!;
+    assert.equal(work[1].result?.verb === 'PUBLISH' && work[1].result.confirmed, 10);
+    assert.equal(work[2].peek?.messages.length, 10);
+    const tasks = await drain('task_queue');
+    assert.deepEqual(tasks.map((m) => JSON.parse(m.content.toString()).task), [3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual([tasks[0].properties.deliveryMode, tasks[0].properties.contentType, tasks[0].properties.headers?.['x-tenant']], [2, 'application/json', 'acme']);
+    assert.equal(new Set(tasks.map((m) => m.properties.messageId)).size, 8, 'a fresh $uuid per message');
+    // fanout: both subscribers got the three lines, and the peeks left them there.
+    assert.equal(await ready('logs.console'), 3);
+    assert.equal(await ready('logs.archive'), 3);
+    // direct and topic: routing as the titles say; anonymous.info reported unroutable.
+    assert.deepEqual((await drain('errors_only')).map((m) => m.content.toString()).length, 1);
+    assert.deepEqual((await drain('all_severities')).map((m) => m.content.toString())[1], 'user signed in');
+    const topic = outcomes.get('topic.rabbitmq')!;
+    assert.deepEqual(topic[2].result?.verb === 'PUBLISH' && [topic[2].result.published, topic[2].result.returned], [1, 1]);
+    assert.match(topic[2].summary, /1 unroutable/);
+    assert.equal(JSON.parse((await drain('critical_logs'))[0].content.toString()).facility, 'kern');
+    // rpc: the reply came back through the RPC panel's runner, with its round trip.
+    const rpc = outcomes.get('rpc.rabbitmq')!;
+    assert.equal(rpc[1].call?.state, 'ok');
+    assert.equal(rpc[1].call?.reply?.body?.text, '832040');
+    assert.ok((rpc[1].call?.rttMs ?? 0) > 0);
+    // Results: inline summaries and the results document of the file.
+    const results = await run<vscode.TextDocument>('rabbitmq.showRequestResults', vscode.Uri.file(join(dir, 'rpc.rabbitmq')));
+    assert.match(results.getText(), /Reply in \d+ ms/);
+  });
+
+  it('completion lists the real broker names: queues, exchanges, routing keys from bindings', async () => {
+    await ch.assertExchange('rf-orders', 'topic', { durable: false });
+    await ch.assertQueue('rf-orders-eu', { durable: false });
+    await ch.bindQueue('rf-orders-eu', 'rf-orders', 'order.eu.*');
+    const doc = await open('complete.rabbitmq', 'PEEK \n###\nPUBLISH \n###\nPUBLISH rf-orders \n');
+    const labels = async (line: number, character: number): Promise<string[]> => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, character));
+      return list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    };
+    await waitFor('queue names', async () => ((await labels(0, 5)).includes('rf-orders-eu') ? true : undefined));
+    assert.ok((await labels(2, 8)).includes('rf-orders'));
+    assert.ok((await labels(2, 8)).includes('amq.topic'));
+    assert.ok((await labels(4, 18)).includes('order.eu.*'));
+  });
+
+  it('hover on an exchange shows its type and bindings; property names are completed', async () => {
+    await ch.assertExchange('rf-orders', 'topic', { durable: false });
+    await ch.assertQueue('rf-orders-eu', { durable: false });
+    await ch.bindQueue('rf-orders-eu', 'rf-orders', 'order.eu.*');
+    const doc = await open('hover.rabbitmq', 'PUBLISH rf-orders order.eu.1\n\nx\n###\nPUBLISH "" q\nconte\n');
+    const hovers = await waitFor('hover', async () => {
+      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 10));
+      return h && h.length ? h : undefined;
+    });
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
+    assert.match(text, /rf-orders.*topic/);
+    assert.match(text, /queue rf-orders-eu \(order\.eu\.\*\)/);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(5, 5));
+    const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(labels.includes('content-type'), labels.join(','));
+    assert.ok(labels.includes('mandatory'));
+  });
+
+  it('diagnostics for bad blocks, before anything is sent', async () => {
+    await ch.assertQueue('rf-bad', { durable: false });
+    const text = [
+      'PUBLISH rf-nope k', // 1: unknown exchange (broker)
+      '',
+      'x',
+      '###',
+      'PUBLISH "" rf-bad', // 5
+      'content-type: application/json',
+      'colour: red', // 7: unknown property
+      '',
+      '{"a": }', // 9: invalid JSON
+      '###',
+      `PUBLISH "" ${'k'.repeat(256)}`, // 11: routing key too long
+      '',
+      'x',
+    ].join('\n');
+    const doc = await open('bad.rabbitmq', text);
+    const diags = await waitFor('diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(doc.uri);
+      return d.some((x) => /does not exist on the broker/.test(x.message)) ? d : undefined;
+    });
+    const lines = (re: RegExp): number[] => diags.filter((d) => re.test(d.message)).map((d) => d.range.start.line + 1);
+    assert.deepEqual(lines(/exchange "rf-nope" does not exist/), [1]);
+    assert.deepEqual(lines(/is not an AMQP message property/), [7]);
+    assert.deepEqual(lines(/not valid JSON/), [9]);
+    assert.deepEqual(lines(/256 bytes long/), [11]);
+    // Running a bad block is refused with the line and field; nothing reaches the queue.
+    await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, block: 1 }), (e: unknown) => (e as { code?: string }).code === 'INVALID_INPUT' && /^line 7, column 1: colour: /.test((e as Error).message));
+    assert.equal(await ready('rf-bad'), 0);
+    // The session keeps working.
+    const ok = await open('ok.rabbitmq', 'PUBLISH "" rf-bad\n\nfine\n');
+    const r = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: ok.uri, block: 0 });
+    assert.equal(r.result?.verb === 'PUBLISH' && r.result.confirmed, 1);
+    assert.equal(await ready('rf-bad'), 1);
+  });
+
+  it('read-only connections: a diagnostic on PUBLISH, and the run refused with nothing sent', async () => {
+    const doc = await open('ro.rabbitmq', '# @connection reqfiles-ro\n\n### send\nPUBLISH "" rf-bad\n\nnope\n###\nPEEK rf-bad\n');
+    const diags = await waitFor('read-only diagnostic', () => {
+      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => /read-only/.test(x.message));
+      return d.length ? d : undefined;
+    });
+    assert.deepEqual(diags.map((d) => d.range.start.line), [3]);
+    const before = await ready('rf-bad');
+    await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 }), (e: unknown) => (e as { code?: string }).code === 'READ_ONLY');
+    assert.equal(await ready('rf-bad'), before);
+    const peek = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 1 });
+    assert.equal(peek.connectionId, readOnlyId);
+    assert.equal(peek.peek?.messages.length, before);
+    assert.equal(await ready('rf-bad'), before, 'peek is non-destructive');
+  });
+
+  it('environments from settings ($shared), .env values, and faker loaded on first use', async () => {
+    await ch.assertQueue('rf-env', { durable: false });
+    await vscode.workspace.getConfiguration('rabbitmq').update('environments', { $shared: { tenant: 'shared-t' }, dev: { queue: 'rf-env' } }, vscode.ConfigurationTarget.Global);
+    assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: 'dev' }), 'dev');
+    writeFileSync(join(dir, '.env'), 'TOKEN=from-dotenv\n');
+    const doc = await open('env.rabbitmq', 'PUBLISH "" {{queue}}\ncontent-type: application/json\nheader x-token: {{$dotenv TOKEN}}\n\n{"tenant": "{{tenant}}", "name": "{{$faker person.firstName}}"}\n');
+    const r = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, line: 0 });
+    assert.equal(r.result?.verb === 'PUBLISH' && r.result.confirmed, 1);
+    const [m] = await drain('rf-env');
+    const body = JSON.parse(m.content.toString()) as { tenant: string; name: string };
+    assert.equal(body.tenant, 'shared-t');
+    assert.ok(body.name.length > 0);
+    assert.equal(m.properties.headers?.['x-token'], 'from-dotenv');
+    assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: null }), undefined);
+    await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, line: 0 }), /variable "queue" is not defined/);
+  });
+
+  it('copy as code: the block as pika, amqplib or rabbitmqadmin, on the clipboard', async () => {
+    const doc = await open('copy.rabbitmq', 'PUBLISH "" rf-bad\npriority: 3\n\nhello\n');
+    const py = await run<string>('rabbitmq.copyRequestAsCode', { uri: doc.uri, block: 0, target: 'python' });
+    assert.match(py, /channel\.basic_publish\(exchange='', routing_key='rf-bad'/);
+    assert.match(py, /priority=3/);
+    assert.equal(await vscode.env.clipboard.readText(), py);
+    const admin = await run<string>('rabbitmq.copyRequestAsCode', { uri: doc.uri, block: 0, target: 'rabbitmqadmin' });
+    assert.match(admin, new RegExp(`^rabbitmqadmin --vhost='${v.name}' publish exchange='amq.default' routing_key='rf-bad'`));
+  });
+});
