@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 const only = process.env.TEST_TIERS ? process.env.TEST_TIERS.split(',') : null;
 const tiers = [
   { name: 'build', cmd: 'node', args: ['scripts/build.mjs'], counts: false },
-  { name: 'types', cmd: 'npx', args: ['tsc', '--noEmit', '-p', '.'], counts: false },
-  { name: 'lint', cmd: 'npx', args: ['eslint', 'src', 'test', 'bench'], counts: false },
+  { name: 'types', cmd: 'npm', args: ['run', '--silent', 'check-types'], counts: false },
+  { name: 'lint', cmd: 'npm', args: ['run', '--silent', 'lint'], counts: false },
   { name: 'core', cmd: 'npx', args: ['mocha', '--config', '.mocharc.core.json'], counts: true },
   { name: 'extension', cmd: 'node', args: ['scripts/test-extension.mjs'], counts: true },
   { name: 'e2e', cmd: 'node', args: ['scripts/test-e2e.mjs'], counts: true },

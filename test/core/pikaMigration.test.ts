@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPikaFixes, findPikaIssues, migratePikaSource, type PikaCode } from '../../src/core/pikaMigration';
-import { AMQP_HOST, AMQP_PORT, PASSWORD, USER, createTestVhost, type TestVhost } from './support/broker';
-import { Program, REPO_ROOT, programEnv, pythonWithPika, runOk, scratchDir } from './support/programs';
+import { AMQP_HOST, AMQP_PORT, PASSWORD, USER, createTestVhost, type TestVhost } from '../support/broker';
+import { Program, REPO_ROOT, programEnv, pythonWithPika, runOk, scratchDir } from '../support/programs';
 
 describe('pika 0.x detection and rewrite', () => {
   it('basic_consume(callback, queue=…, no_ack=True) becomes the pika 1.x call', () => {

@@ -6,8 +6,8 @@ import { isRabbitError } from '../../src/core/errors';
 import type { DecodedMessage } from '../../src/core/message';
 import type { AmqpSession } from '../../src/core/session';
 import { startTap, tapBindings, type TapHandle } from '../../src/core/tap';
-import { createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from './support/broker';
-import { sessionFor } from './support/amqpSession';
+import { createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
+import { sessionFor } from '../support/amqpSession';
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
