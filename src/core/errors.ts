@@ -6,6 +6,7 @@ export type RabbitErrorCode =
   | 'INVALID_INPUT' // rejected before anything was sent
   | 'UNREACHABLE' // TCP connect failed / DNS / refused
   | 'TIMEOUT'
+  | 'BLOCKED' // the broker blocks publishers (connection.blocked: memory or disk alarm)
   | 'AUTH_FAILED' // AMQP 403 on connect, HTTP 401
   | 'ACCESS_REFUSED' // AMQP 403, HTTP 403
   | 'NOT_FOUND' // AMQP 404, HTTP 404

@@ -17,9 +17,11 @@ import type {
   Overview,
   Page,
   Permissions,
+  PolicyInfo,
   QueueInfo,
   QueueType,
   VhostInfo,
+  VhostSettings,
   WhoAmI,
 } from './model';
 import type { Credentials, ResolvedProfile } from './profile';
@@ -259,6 +261,49 @@ export class ManagementClient {
       if (typeof permissions[k] !== 'string') throw invalidInput(`permissions.${k}`, 'must be a regular expression string ("" for none, ".*" for all)');
     }
     await this.send('PUT', `/permissions/${enc(vhost)}/${enc(user)}`, { kind: 'vhost', vhost }, permissions, opts);
+  }
+
+  /** One vhost's settings, including whether the firehose tracer is on. */
+  async getVhost(name: string, opts?: RequestOptions): Promise<VhostSettings> {
+    checkVhost(name);
+    const v = this.object(await this.getJson<unknown>(`/vhosts/${enc(name)}`, { kind: 'vhost', vhost: name }, opts), 'vhost');
+    const meta = isObject(v.metadata) ? v.metadata : {};
+    return {
+      name: str(v.name) ?? name,
+      description: str(v.description) ?? str(meta.description) ?? '',
+      tags: tagList(v.tags ?? meta.tags),
+      defaultQueueType: str(v.default_queue_type) ?? str(meta.default_queue_type),
+      tracing: v.tracing === true,
+    };
+  }
+
+  /**
+   * Switches the firehose tracer (`amq.rabbitmq.trace`) of a vhost on or off. The broker's PUT replaces the
+   * vhost's description and tags, so the current ones are sent back with it. Needs the "administrator" tag.
+   */
+  async setVhostTracing(name: string, tracing: boolean, opts?: RequestOptions): Promise<void> {
+    if (typeof tracing !== 'boolean') throw invalidInput('tracing', 'must be true or false');
+    const current = await this.getVhost(name, opts);
+    const body: Json = { tracing, description: current.description, tags: current.tags.join(',') };
+    if (current.defaultQueueType === 'classic' || current.defaultQueueType === 'quorum' || current.defaultQueueType === 'stream') {
+      body.default_queue_type = current.defaultQueueType;
+    }
+    await this.send('PUT', `/vhosts/${enc(name)}`, { kind: 'vhost', vhost: name }, body, opts);
+  }
+
+  /** The policies of a vhost (`operator: true`: the operator policies, which need more rights to read). */
+  async listPolicies(vhost: string, operator = false, opts?: RequestOptions): Promise<PolicyInfo[]> {
+    checkVhost(vhost);
+    const list = await this.getJson<unknown>(`/${operator ? 'operator-policies' : 'policies'}/${enc(vhost)}`, { kind: 'vhost', vhost }, opts);
+    return this.array(list, 'policies').map((p) => ({
+      vhost: str(p.vhost) ?? vhost,
+      name: str(p.name) ?? '',
+      pattern: str(p.pattern) ?? '',
+      applyTo: str(p['apply-to']) ?? 'all',
+      priority: num(p.priority) ?? 0,
+      definition: args(p.definition),
+      operator,
+    }));
   }
 
   // ---------------------------------------------------------------- plumbing

@@ -95,7 +95,9 @@ export interface DecodeOptions {
   hexBytes?: number;
 }
 
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text: a decoder that dropped it would make save and republish lose
+// the body's first three bytes.
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** True when the bytes are valid UTF-8. */
 export function isValidUtf8(buf: Uint8Array): boolean {

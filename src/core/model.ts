@@ -92,3 +92,26 @@ export interface Permissions {
   write: string;
   read: string;
 }
+
+/** A vhost's settings as GET /api/vhosts/{name} reports them. */
+export interface VhostSettings {
+  name: string;
+  description: string;
+  tags: string[];
+  defaultQueueType?: string;
+  /** The firehose tracer (amq.rabbitmq.trace) is on. */
+  tracing: boolean;
+}
+
+/** A policy or an operator policy. */
+export interface PolicyInfo {
+  vhost: string;
+  name: string;
+  /** Regular expression over object names. */
+  pattern: string;
+  /** all, queues, exchanges (4.x also classic_queues, quorum_queues, streams). */
+  applyTo: string;
+  priority: number;
+  definition: Record<string, unknown>;
+  operator: boolean;
+}

@@ -4,9 +4,9 @@
  * breaks later operations. Input is validated before anything is sent.
  */
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { RabbitError, invalidInput } from './errors';
+import { RabbitError, invalidInput, isRabbitError } from './errors';
 import { toRabbitError } from './amqpErrors';
-import { closeQuietly, type AmqpSession } from './session';
+import { closeQuietly, withTimeout, type AmqpSession } from './session';
 
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
 export type QueueType = 'classic' | 'quorum' | 'stream';
@@ -207,7 +207,10 @@ export function queueArguments(opts: DeclareQueueOptions): { name: string; optio
   checkNonNegInt('messageTtl', opts.messageTtl);
   checkNonNegInt('maxLength', opts.maxLength);
   checkNonNegInt('maxLengthBytes', opts.maxLengthBytes, Number.MAX_SAFE_INTEGER);
-  checkNonNegInt('deliveryLimit', opts.deliveryLimit);
+  // -1 switches the limit off on RabbitMQ 4.x (declareQueue refuses it on older brokers).
+  if (opts.deliveryLimit !== undefined && (!Number.isInteger(opts.deliveryLimit) || opts.deliveryLimit < -1 || opts.deliveryLimit > 2 ** 31 - 1)) {
+    throw invalidInput('deliveryLimit', `must be an integer between 0 and ${2 ** 31 - 1}, or -1 for no limit on RabbitMQ 4.x (got ${String(opts.deliveryLimit)})`);
+  }
   checkNonNegInt('maxPriority', opts.maxPriority, 255);
   if (opts.expires !== undefined && (!Number.isInteger(opts.expires) || opts.expires < 1)) throw invalidInput('expires', 'must be a positive integer of ms');
   if (opts.deadLetterExchange !== undefined) checkName('deadLetterExchange', opts.deadLetterExchange, true);
@@ -232,7 +235,14 @@ export function queueArguments(opts: DeclareQueueOptions): { name: string; optio
 
 export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptions): Promise<QueueInfo> {
   const { name, options } = queueArguments(opts);
-  const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => ch.assertQueue(name, options));
+  const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => {
+    // Before 4.0 the broker takes x-delivery-limit -1 as "no second delivery": the message goes at its first hand-back.
+    const major = Number.parseInt((session.serverInfo?.version ?? '').split('.')[0] ?? '', 10);
+    if (opts.deliveryLimit === -1 && Number.isFinite(major) && major < 4) {
+      throw invalidInput('deliveryLimit', `-1 means "no limit" only from RabbitMQ 4.0 on; this broker is ${session.serverInfo?.version}, where it dead-letters or drops a message at its first redelivery`, 'Leave deliveryLimit out: before 4.0 quorum queues have no delivery limit by default.');
+    }
+    return ch.assertQueue(name, options);
+  });
   return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount };
 }
 
@@ -416,26 +426,38 @@ function pendingFor(ch: ConfirmChannel): PendingMandatory[] {
 /**
  * Publishes one message with publisher confirms on the session's 'publish' channel.
  * Unroutable (mandatory, default true) → { routed: false }; broker nack → RabbitError NACKED.
+ * Bounded: while the broker blocks publishers the message is held back (nothing sent) at most the confirm
+ * timeout (then BLOCKED); a confirm that does not come within the timeout fails with TIMEOUT saying the message
+ * may or may not have arrived, and a connection that received nothing meanwhile is dropped as stalled.
  */
 export async function publish(session: AmqpSession, opts: PublishOptions): Promise<PublishResult> {
   await session.connection(); // so maxMessageSize knows the broker version
   const p = preparePublish({ ...opts, mandatory: opts.mandatory ?? true }, { maxMessageSize: session.maxMessageSize, username: session.username });
   const where = `publish to exchange "${p.exchange || '(default)'}" with routing key "${p.routingKey}"`;
+  await session.waitUntilUnblocked(where);
   const ch = await session.channel('publish');
   const entry: PendingMandatory | undefined = p.options.mandatory ? { exchange: p.exchange, routingKey: p.routingKey, content: p.content, returned: false } : undefined;
   const list = entry ? pendingFor(ch) : undefined;
   if (entry) list!.push(entry);
+  const timeoutMs = session.confirmTimeoutMs;
+  let sent = false;
   try {
-    await new Promise<void>((resolve, reject) => {
+    const confirmed = new Promise<void>((resolve, reject) => {
       try {
         ch.publish(p.exchange, p.routingKey, p.content, p.options, (err) => (err ? reject(err) : resolve()));
+        sent = true;
       } catch (e) {
         reject(e);
       }
     });
+    await withTimeout(confirmed, timeoutMs, () => confirmTimeout(session, where, timeoutMs, 'The message was sent but not confirmed: it may or may not have arrived.'));
   } catch (e) {
+    if (isRabbitError(e, 'TIMEOUT') || isRabbitError(e, 'BLOCKED')) throw e;
     if (e instanceof Error && e.message === 'message nacked') throw toRabbitError(e, session.errorContext(where));
-    throw session.channelError(ch, where) ?? toRabbitError(e, session.errorContext(where));
+    const err = session.channelError(ch, where) ?? toRabbitError(e, session.errorContext(where));
+    if (!sent) throw err;
+    // Lost before the confirm: say so, the message may be in the queue.
+    throw new RabbitError(err.code, `${err.message} The message was sent but not confirmed: it may or may not have arrived.`, { replyCode: err.replyCode, brokerText: err.brokerText, cause: err });
   } finally {
     if (entry) {
       const i = list!.indexOf(entry);
@@ -445,41 +467,114 @@ export async function publish(session: AmqpSession, opts: PublishOptions): Promi
   return { routed: entry ? !entry.returned : true, size: p.content.length };
 }
 
+/**
+ * The error for a confirm that did not come in time, naming the cause: the broker blocking publishers, a
+ * stalled connection (nothing received meanwhile: the connection is dropped so the session reconnects), or
+ * a slow broker. `outcome` says what became of the messages.
+ */
+function confirmTimeout(session: AmqpSession, what: string, ms: number, outcome: string): RabbitError {
+  const base = session.timeoutError(what, ms);
+  const err = new RabbitError(base.code, `${base.message.replace(/\.$/, '')}: no publisher confirm within ${ms} ms. ${outcome}`, { hint: base.hint, brokerText: base.brokerText });
+  if (base.code === 'TIMEOUT' && session.silentForMs >= ms) session.abandonConnection(err);
+  return err;
+}
+
 export interface PublishManyOptions {
   /** Report returned (unroutable) messages in the counts. Default false. */
   mandatory?: boolean;
   /** Most unconfirmed messages in flight; default 10,000. */
   maxInFlight?: number;
+  /** Longest time without any confirm while confirms are outstanding; default the session's confirmTimeoutMs. */
+  confirmTimeoutMs?: number;
+  /**
+   * Cancels: no further message is sent; confirms already on their way are awaited at most cancelGraceMs,
+   * then the result comes back with `cancelled: true` and the counts.
+   */
+  signal?: AbortSignal;
+  /** Default 500 ms. */
+  cancelGraceMs?: number;
 }
 
 export interface PublishManyResult {
+  /** Messages handed to the broker (sent). */
   published: number;
+  /** Confirmed by the broker (returned ones included: a returned message is confirmed too). */
   confirmed: number;
+  /** Refused by the broker (basic.nack): not in any queue. */
   nacked: number;
+  /** Sent, no confirm and no nack: may or may not have arrived. */
+  unconfirmed: number;
+  /** Unroutable (mandatory publishes only): confirmed, but in no queue. */
   returned: number;
+  /**
+   * Index of the first message that is not confirmed: every message before it is confirmed; publishing again
+   * from here repeats at most `unconfirmed` messages that did arrive. Equals the number of messages when all were confirmed.
+   */
+  resumeIndex: number;
+  /** Stopped by the signal. */
+  cancelled: boolean;
   elapsedMs: number;
+}
+
+/** A multi-message publish that failed part way: the counts say what happened to every message. */
+export class PublishManyError extends RabbitError {
+  readonly result: PublishManyResult;
+  constructor(cause: RabbitError, result: PublishManyResult) {
+    super(cause.code, `${cause.message.replace(/\s+$/, '')} ${describePublishCounts(result)}`, { replyCode: cause.replyCode, brokerText: cause.brokerText, cause });
+    this.name = 'PublishManyError';
+    this.result = result;
+  }
+}
+
+/** "Sent 1,000: 584 confirmed, 416 unconfirmed (…), 0 nacked, 0 returned. Resume from message 585." */
+export function describePublishCounts(r: PublishManyResult, position: (index: number) => string = (i) => `message ${i + 1}`): string {
+  if (r.published === 0) return 'Nothing was sent.';
+  const parts = [`${r.confirmed} confirmed`];
+  if (r.unconfirmed > 0) parts.push(`${r.unconfirmed} unconfirmed (they may or may not have arrived)`);
+  if (r.nacked > 0) parts.push(`${r.nacked} refused by the broker (nacked)`);
+  if (r.returned > 0) parts.push(`${r.returned} returned as unroutable`);
+  return `Sent ${r.published}: ${parts.join(', ')}. Resume from ${position(r.resumeIndex)}.`;
 }
 
 /**
  * Publishes many messages pipelined on a dedicated confirm channel, respecting channel backpressure ('drain')
  * and a bound on unconfirmed messages; waits for every confirm. Invalid input is rejected before the first
  * send when `messages` is an array; for iterables, at the bad message (earlier ones are counted).
+ * Any failure after the first send throws PublishManyError with the counts and the index to resume from;
+ * no wait is unbounded (confirm timeout, blocked broker, cancel).
  */
 export async function publishMany(session: AmqpSession, messages: Iterable<PublishOptions> | AsyncIterable<PublishOptions>, opts: PublishManyOptions = {}): Promise<PublishManyResult> {
   const maxInFlight = opts.maxInFlight ?? 10_000;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalidInput('maxInFlight', 'must be a positive integer');
+  const confirmTimeoutMs = opts.confirmTimeoutMs ?? session.confirmTimeoutMs;
+  if (!(Number.isFinite(confirmTimeoutMs) && confirmTimeoutMs > 0)) throw invalidInput('confirmTimeoutMs', 'must be a positive number of ms');
+  const cancelGraceMs = opts.cancelGraceMs ?? 500;
+  if (!(Number.isFinite(cancelGraceMs) && cancelGraceMs >= 0)) throw invalidInput('cancelGraceMs', 'must be a non-negative number of ms');
   await session.connection();
   const limits = { maxMessageSize: session.maxMessageSize, username: session.username };
   const mandatory = opts.mandatory ?? false;
   // An array is checked whole before anything is sent, and each message is prepared only once.
   const preparedAll = Array.isArray(messages) ? messages.map((m, k) => prepareAt(m, limits, mandatory, k)) : undefined;
   const started = performance.now();
+  const signal = opts.signal;
+  if (signal?.aborted) return { published: 0, confirmed: 0, nacked: 0, unconfirmed: 0, returned: 0, resumeIndex: 0, cancelled: true, elapsedMs: 0 };
+  await session.waitUntilUnblocked('publish the messages', confirmTimeoutMs);
   const ch = await session.openConfirmChannel('publishMany');
   let published = 0;
   let confirmed = 0;
   let nacked = 0;
   let returned = 0;
-  let closedError: unknown;
+  // Settled state per message index (0 pending, 1 confirmed, 2 nacked) and the first index not confirmed.
+  let settled = new Uint8Array(preparedAll ? Math.max(1, preparedAll.length) : 1024);
+  let resumeIndex = 0;
+  let failure: RabbitError | undefined;
+  let channelClosed = false;
+  /** Every message of the input was sent. */
+  let iterated = false;
+  let broke = false;
+  let stoppedBy: RabbitError | undefined;
+  let cancelled = false;
+  let lastProgress = performance.now();
   let wake: (() => void) | undefined;
   const notify = (): void => {
     const w = wake;
@@ -489,22 +584,57 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   ch.on('return', () => {
     returned++;
   });
+  const generation = session.generation;
   ch.on('close', () => {
-    closedError = closedError ?? session.channelError(ch, 'publish') ?? new RabbitError('CHANNEL_CLOSED', 'The publish channel was closed.');
+    failure = failure ?? session.channelError(ch, 'publish the messages');
+    channelClosed = true;
     notify();
   });
   let needDrain = false;
   const lowWater = Math.floor(maxInFlight / 2);
   ch.on('drain', () => {
     needDrain = false;
+    lastProgress = performance.now();
     notify();
   });
-  const onConfirm = (err: unknown): void => {
+  const onAbort = (): void => {
+    cancelled = true;
+    notify();
+  };
+  signal?.addEventListener('abort', onAbort);
+  // Watchdog: outstanding confirms (or a full socket) with no progress for confirmTimeoutMs fail the publish.
+  const outstanding = (): number => published - confirmed - nacked;
+  let watchdog: NodeJS.Timeout | undefined;
+  const arm = (ms: number): void => {
+    watchdog = setTimeout(() => {
+      watchdog = undefined;
+      if (failure) return;
+      const idle = performance.now() - lastProgress;
+      if ((outstanding() > 0 || needDrain) && idle >= confirmTimeoutMs) {
+        failure = confirmTimeout(session, 'publish the messages', confirmTimeoutMs, 'Sent messages without a confirm may or may not have arrived.');
+        notify();
+        return;
+      }
+      arm(Math.max(10, confirmTimeoutMs - idle));
+    }, ms);
+    watchdog.unref?.();
+  };
+  arm(confirmTimeoutMs);
+  const confirmAt = (index: number) => (err: unknown): void => {
+    if (settled[index] !== 0) return;
     if (err) {
-      if (err instanceof Error && err.message === 'message nacked') nacked++;
-    } else confirmed++;
+      // amqplib calls back with an error for a nack, and for every pending message when the channel closes.
+      if (!(err instanceof Error && err.message === 'message nacked')) return;
+      nacked++;
+      settled[index] = 2;
+    } else {
+      confirmed++;
+      settled[index] = 1;
+      while (resumeIndex < published && settled[resumeIndex] === 1) resumeIndex++;
+    }
+    lastProgress = performance.now();
     // resume at half the window, not at every confirm, so sends go out in batches
-    if (wake && published - confirmed - nacked <= lowWater) notify();
+    if (wake && (outstanding() <= lowWater || outstanding() === 0)) notify();
   };
   const waitWake = (): Promise<void> => new Promise<void>((r) => (wake = r));
   let i = 0;
@@ -512,38 +642,94 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   const send = (m: PublishOptions): boolean => {
     // Arrays are iterated through their own iterator (callers may stop early), always from index 0 in order.
     const p = preparedAll ? preparedAll[i] : prepareAt(m, limits, mandatory, i);
-    i++;
+    const index = i++;
+    if (index >= settled.length) {
+      const grown = new Uint8Array(settled.length * 2);
+      grown.set(settled);
+      settled = grown;
+    }
     let ok: boolean;
     try {
-      ok = ch.publish(p.exchange, p.routingKey, p.content, p.options, onConfirm);
+      ok = ch.publish(p.exchange, p.routingKey, p.content, p.options, confirmAt(index));
     } catch (e) {
       throw toRabbitError(e, session.errorContext('publish'));
     }
+    if (published === 0) lastProgress = performance.now();
     published++;
     if (!ok) needDrain = true;
-    return needDrain || published - confirmed - nacked >= maxInFlight;
+    return needDrain || outstanding() >= maxInFlight;
   };
+  const stop = (): boolean => failure !== undefined || channelClosed || cancelled;
+  // Decided once the dust settled: amqplib closes the channels before it reports the connection closed.
+  const closedError = (): RabbitError =>
+    session.state !== 'connected' || session.generation !== generation
+      ? new RabbitError('CONNECTION_CLOSED', 'Could not publish the messages: the connection was lost.', { hint: 'The session reconnects by itself.' })
+      : new RabbitError('CHANNEL_CLOSED', 'Could not publish the messages: the publish channel was closed.');
   const settle = async (): Promise<void> => {
-    while (!closedError && (needDrain || published - confirmed - nacked >= maxInFlight)) await waitWake();
+    while (!stop() && (needDrain || outstanding() >= maxInFlight)) await waitWake();
   };
+  const result = (): PublishManyResult => ({
+    published,
+    confirmed,
+    nacked,
+    unconfirmed: outstanding(),
+    returned,
+    resumeIndex: Math.min(resumeIndex, published),
+    cancelled,
+    elapsedMs: performance.now() - started,
+  });
   try {
-    if (Symbol.iterator in messages) {
-      for (const m of messages as Iterable<PublishOptions>) {
-        if (closedError) break;
-        if (send(m)) await settle();
+    try {
+      if (Symbol.iterator in messages) {
+        for (const m of messages as Iterable<PublishOptions>) {
+          if (stop()) {
+            broke = true;
+            break;
+          }
+          if (send(m)) await settle();
+        }
+      } else {
+        for await (const m of messages as AsyncIterable<PublishOptions>) {
+          if (stop()) {
+            broke = true;
+            break;
+          }
+          if (send(m)) await settle();
+        }
       }
-    } else {
-      for await (const m of messages as AsyncIterable<PublishOptions>) {
-        if (closedError) break;
-        if (send(m)) await settle();
-      }
+      iterated = !broke;
+    } catch (e) {
+      // A bad message of an iterable (or a send that threw): report it with what happened before it.
+      if (published === 0) throw e;
+      stoppedBy = toRabbitError(e, session.errorContext('publish'));
     }
-    while (!closedError && confirmed + nacked < published) await waitWake();
-    if (closedError) throw toRabbitError(closedError, session.errorContext(`publish (after ${published} sent, ${confirmed} confirmed)`));
+    if (cancelled && !failure && !channelClosed) {
+      // Wait a little for confirms already on their way, then report.
+      const graceEnd = performance.now() + cancelGraceMs;
+      while (!failure && !channelClosed && outstanding() > 0 && performance.now() < graceEnd) {
+        await Promise.race([waitWake(), sleep(Math.max(1, graceEnd - performance.now()))]);
+      }
+      return result();
+    }
+    while (!failure && !channelClosed && outstanding() > 0) await waitWake();
+    if (failure || stoppedBy || (channelClosed && (outstanding() > 0 || !iterated))) {
+      const err = failure ?? stoppedBy ?? closedError();
+      const r = result();
+      if (r.published === 0) throw err;
+      throw new PublishManyError(err, r);
+    }
   } finally {
-    await closeQuietly(ch);
+    if (watchdog) clearTimeout(watchdog);
+    signal?.removeEventListener('abort', onAbort);
+    // After a failure or a cancel the result must not wait for a close-ok that may never come.
+    const closing = closeQuietly(ch, session.closeTimeoutMs);
+    if (!failure && !stoppedBy && !cancelled && !channelClosed) await closing;
   }
-  return { published, confirmed, nacked, returned, elapsedMs: performance.now() - started };
+  return result();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** preparePublish with the message index in the field name. */

@@ -11,6 +11,7 @@ import { toRabbitError } from './amqpErrors';
 import { decodeMessage, type DecodeOptions, type DecodedMessage } from './message';
 import { checkQueue } from './operations';
 import { closeQuietly, type AmqpSession } from './session';
+import { describeDeliveryLimit, peeksLeft, type EffectiveDeliveryLimit } from './deliveryLimit';
 
 export type StreamOffset = 'first' | 'last' | 'next' | number | Date;
 export type PeekQueueType = 'classic' | 'quorum' | 'stream';
@@ -22,8 +23,8 @@ export interface PeekOptions {
   streamOffset?: StreamOffset;
   /** The queue type if the caller knows it (skips detection). */
   queueType?: PeekQueueType;
-  /** Quorum: the queue's x-delivery-limit if known (reported back in the risk note). */
-  deliveryLimit?: number;
+  /** Quorum: the limit the queue enforces (see deliveryLimit.ts), or a bare number; reported back per message. */
+  deliveryLimit?: number | EffectiveDeliveryLimit;
   /** Stop after this long without a new message; default 400 ms (streams) / 1000 ms (others). */
   idleTimeoutMs?: number;
   /** Hard limit for the whole peek; default 15 s. */
@@ -34,10 +35,18 @@ export interface PeekOptions {
 }
 
 export interface QuorumDeliveryLimitRisk {
-  /** The queue's x-delivery-limit when known. */
-  deliveryLimit?: number;
+  /** The limit the queue enforces when known; null: none. */
+  deliveryLimit?: number | null;
   /** Highest x-delivery-count seen on the peeked messages (after this peek they are one higher). */
   highestDeliveryCount?: number;
+  /** Per peeked message, in order: its x-delivery-count when this peek received it (0 when absent). */
+  deliveryCounts: number[];
+  /** Per peeked message: its stored delivery count now that this peek handed it back. */
+  countsAfter: number[];
+  /** Per peeked message: peeks that still leave it in the queue (null: no limit, undefined: limit unknown). */
+  peeksLeft: (number | null | undefined)[];
+  /** Positions of peeked messages that this peek took past the limit: dead-lettered or dropped. */
+  passedLimit: number[];
   note: string;
 }
 
@@ -201,14 +210,31 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
   const isStream = queueType === 'stream';
   let risk: QuorumDeliveryLimitRisk | undefined;
   if (queueType === 'quorum') {
-    const counts = collected.map((m) => Number(m.properties.headers?.['x-delivery-count'] ?? 0)).filter((n) => Number.isFinite(n));
-    const highest = counts.length ? Math.max(...counts) : undefined;
+    const dl = opts.deliveryLimit;
+    const limit = typeof dl === 'number' ? dl : dl?.limit;
+    const deliveryCounts = collected.map((m) => {
+      const n = Number(m.properties.headers?.['x-delivery-count'] ?? 0);
+      return Number.isFinite(n) ? n : 0;
+    });
+    const countsAfter = deliveryCounts.map((c) => c + 1);
+    const passedLimit = limit === undefined || limit === null ? [] : countsAfter.flatMap((c, i) => (c > limit ? [i] : []));
+    const highest = deliveryCounts.length ? Math.max(...deliveryCounts) : undefined;
+    const what = typeof dl === 'object' ? describeDeliveryLimit(dl) : limit !== undefined ? `delivery limit ${limit}` : undefined;
     risk = {
-      deliveryLimit: opts.deliveryLimit,
+      deliveryLimit: limit,
       highestDeliveryCount: highest,
+      deliveryCounts,
+      countsAfter,
+      peeksLeft: countsAfter.map((c) => (limit === undefined ? undefined : peeksLeft(limit, c))),
+      passedLimit,
       note:
-        `Each peek of a quorum queue counts as a delivery: peeked messages' delivery count goes up by one` +
-        (opts.deliveryLimit !== undefined ? `, and after ${opts.deliveryLimit} deliveries (x-delivery-limit) a message is dead-lettered or dropped.` : '; with an x-delivery-limit, repeated peeks can dead-letter or drop a message.'),
+        `Each peek of a quorum queue counts as a delivery attempt: every peeked message's delivery count went up by one` +
+        (limit === null
+          ? ` (${what}: nothing is dead-lettered or dropped).`
+          : limit !== undefined
+            ? `; with ${what}, a message handed back more than ${limit} times is dead-lettered or dropped.`
+            : '; the delivery limit was not given, so how many peeks are left is unknown.') +
+        (passedLimit.length ? ` ${passedLimit.length} message(s) passed the limit with this peek and left the queue.` : ''),
     };
   }
   return {

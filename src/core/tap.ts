@@ -60,6 +60,11 @@ export type TapEndReason = 'stopped' | 'cancelled' | 'closed';
 
 export interface TapHandlers {
   onMessage(message: DecodedMessage): void;
+  /**
+   * Asked before a copy is decoded (index 0-based): false counts it without decoding it, so a tap past its
+   * display cap costs no decoding and holds no copy.
+   */
+  accept?(index: number): boolean;
   /** Once, when the tap ends for any reason. */
   onEnd?(reason: TapEndReason, error?: RabbitError): void;
 }
@@ -108,6 +113,7 @@ export async function startTap(session: AmqpSession, opts: TapOptions, handlers:
         }
         count++;
         try {
+          if (handlers.accept && !handlers.accept(count - 1)) return;
           handlers.onMessage(decodeMessage(m, count - 1, opts.decode));
         } catch {
           // a failing display must not stop the tap

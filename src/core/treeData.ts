@@ -226,3 +226,22 @@ function compactArgs(args: Record<string, unknown>, ...drop: string[]): Record<s
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Appends a freshly loaded page to what is shown, leaving out items already shown (same key). Pages are read
+ * by offset from a live list: when an item is created before the offset, the next page starts with an item
+ * the previous page already had. Duplicates inside `next` are dropped too; order is kept.
+ */
+export function appendUnique<T>(shown: readonly T[], next: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const list of [shown, next]) {
+    for (const item of list) {
+      const k = key(item);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(item);
+    }
+  }
+  return out;
+}

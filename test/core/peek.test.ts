@@ -115,7 +115,8 @@ describe('core/peek (real broker)', () => {
     assert.equal(p1.queueType, 'quorum');
     assert.deepEqual(p1.messages.map((m) => m.body.text), bodies.slice(0, 20));
     assert.equal(p1.quorumDeliveryLimitRisk?.deliveryLimit, 50);
-    assert.match(p1.quorumDeliveryLimitRisk?.note ?? '', /counts as a delivery.*50 deliveries/);
+    assert.match(p1.quorumDeliveryLimitRisk?.note ?? '', /counts as a delivery attempt.*delivery limit 50/);
+    assert.deepEqual(p1.quorumDeliveryLimitRisk?.peeksLeft, bodies.slice(0, 20).map(() => 49));
     const p2 = await peekMessages(s, 'qq', { count: 30 });
     assert.deepEqual(p2.messages.map((m) => m.body.text), bodies);
     assert.ok((p2.quorumDeliveryLimitRisk?.highestDeliveryCount ?? 0) >= 1, 'delivery count went up');
