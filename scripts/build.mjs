@@ -32,6 +32,17 @@ const configs = [
     metafile: true,
   },
   {
+    // faker for {{$faker …}} in request files: its own bundle, required on first use (never at activation).
+    ...common,
+    sourcemap: false,
+    minify: true,
+    entryPoints: ['src/features/requestFiles/fakerBundle.mts'],
+    outfile: 'dist/faker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+  },
+  {
     ...common,
     // Each page script is media/src/<feature>/<name>.page.ts and becomes dist/webview/<name>.js.
     entryPoints: Object.fromEntries(find('media/src', (p) => p.endsWith('.page.ts')).map((p) => [basename(p, '.page.ts'), p])),

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { BoundedList, chunkBySize, decodedMessageBytes } from '../../src/core/budget';
 import { decodeMessage } from '../../src/core/message';
-import { isRabbitError } from '../../src/core/errors';
+import { isRabbitError, RabbitError } from '../../src/core/errors';
+import { secondsUntil, summarizeSessions, type SessionStatusSource } from '../../src/core/sessionStatus';
 
 describe('core/budget (pure)', () => {
   it('keeps at most maxMessages, dropping the oldest and counting them', () => {
@@ -52,5 +53,39 @@ describe('core/budget (pure)', () => {
     const chunks = chunkBySize(Array.from({ length: 10 }, (_, i) => i), () => 100, 350, 4);
     assert.deepEqual(chunks, [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
     assert.deepEqual(chunkBySize([], () => 1), []);
+  });
+});
+
+
+describe('core/sessionStatus (pure)', () => {
+  const err = new RabbitError('CONNECTION_CLOSED', 'lost');
+  const src = (over: Partial<SessionStatusSource>): SessionStatusSource => ({ state: 'connected', reconnectStatus: undefined, blockedReason: undefined, vhost: '/', ...over });
+
+  it('is ok when every session is connected or idle', () => {
+    assert.deepEqual(summarizeSessions([src({}), src({ state: 'idle', vhost: 'b' })]), { state: 'ok', vhosts: [] });
+  });
+
+  it('reports the session furthest into reconnecting, and blocked publishers', () => {
+    const s = summarizeSessions([
+      src({ state: 'reconnecting', vhost: 'a', reconnectStatus: { attempt: 2, phase: 'waiting', nextAttemptAt: 5_000, lastError: err, gaveUp: false } }),
+      src({ state: 'reconnecting', vhost: 'b', reconnectStatus: { attempt: 4, phase: 'waiting', nextAttemptAt: 9_000, lastError: err, gaveUp: false } }),
+      src({ vhost: 'c', blockedReason: 'low on memory' }),
+    ]);
+    assert.equal(s.state, 'reconnecting');
+    assert.equal(s.attempt, 4);
+    assert.equal(s.nextAttemptAt, 9_000);
+    assert.equal(s.blockedReason, 'low on memory');
+    assert.deepEqual(s.vhosts, ['a', 'b', 'c']);
+  });
+
+  it('is lost when a session gave up', () => {
+    const s = summarizeSessions([src({ state: 'disconnected', reconnectStatus: { attempt: 5, phase: 'waiting', lastError: err, gaveUp: true } })]);
+    assert.equal(s.state, 'lost');
+  });
+
+  it('counts whole seconds until the next attempt', () => {
+    assert.equal(secondsUntil(10_500, 2_600), 8);
+    assert.equal(secondsUntil(1_000, 2_000), 0);
+    assert.equal(secondsUntil(undefined), undefined);
   });
 });

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, type TestVhost } from '../../support/broker';
+import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from '../../support/broker';
 import { sessionFor, waitFor } from '../../support/amqpSession';
 import { startRawRpcServer } from '../../support/rawRpcServer';
 import { startFaultProxy, type FaultProxy } from '../../support/faultProxy';
@@ -18,6 +18,8 @@ import { ConsumeSession, type ConsumedMessage } from '../../../src/core/consume'
 import { peekMessages } from '../../../src/core/peek';
 import { RpcClient } from '../../../src/core/rpc';
 import { startTap } from '../../../src/core/tap';
+import { ManagementClient } from '../../../src/core/management';
+import { resolveProfile } from '../../../src/core/profile';
 
 printFaultTableAtEnd();
 
@@ -218,8 +220,10 @@ describe('fault tier: consume, peek, RPC and tap (real broker, faults on our own
     await ops.bindQueue(direct, { destination: 'tap-real', source: 'tap-x' });
     const s = open();
     let endReason: string | undefined;
-    const handle = startTap(s, { exchange: 'tap-x', exchangeType: 'fanout' }, { onMessage: () => undefined, onEnd: (reason) => (endReason = reason) });
+    const management = new ManagementClient(resolveProfile({ id: 'test', name: 'test', amqpUrl: vh.profileUrl, managementUrl: MGMT_URL }), { username: USER, password: PASSWORD });
+    const handle = startTap(s, { vhost: vh.name, exchange: 'tap-x', management }, { onMessage: () => undefined, onEnd: (reason) => (endReason = reason) });
     const h = await handle;
+    management.dispose();
     await ops.publish(direct, { exchange: 'tap-x', routingKey: '', body: 'one' });
     await eventually(async () => h.count === 1, 5_000, 'tap copy');
     const at = performance.now();
