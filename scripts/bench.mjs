@@ -68,6 +68,11 @@ const targets = [
   ['rpc 100 concurrent all matched', () => [get('rpc', 'rpc_100_concurrent_matched') ?? get('amqp', 'rpc_100_concurrent_matched'), 100], 'ge'],
   ['route_10k_bindings_ms ≤ 5', () => [get('routing', 'route_10k_bindings_ms'), 5], 'le'],
   ['graph_1k_nodes_ms ≤ 1500', () => [get('graph', 'graph_1k_nodes_ms'), 1500], 'le'],
+  ['request_parse_10k_lines_ms ≤ 50', () => [get('requestFiles', 'request_parse_10k_lines_ms'), 50], 'le'],
+  ['codelens_1k_blocks_ms ≤ 20', () => [get('requestFiles', 'codelens_1k_blocks_ms'), 20], 'le'],
+  ['stall_detect_ms ≤ confirm timeout + 1 s', () => [get('faults', 'stall_detect_ms'), get('faults', 'stall_confirm_timeout_ms') + 1000], 'le'],
+  ['reconnect_ms ≤ 1000 (median of 5)', () => [get('faults', 'reconnect_ms'), 1000], 'le'],
+  ['request_publish_x1000 ≥ 0.8 × raw amqplib', () => [get('requestFiles', 'request_publish_x1000_msgs_per_s'), 0.8 * get('requestFiles', 'raw_publish_x1000_msgs_per_s')], 'ge'],
 ];
 
 console.log('\nFigures (same run):');

@@ -32,6 +32,17 @@ const configs = [
     metafile: true,
   },
   {
+    // faker for {{$faker …}} in request files: its own bundle, required on first use (never at activation).
+    ...common,
+    sourcemap: false,
+    minify: true,
+    entryPoints: ['src/features/requestFiles/fakerBundle.mts'],
+    outfile: 'dist/faker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+  },
+  {
     ...common,
     entryPoints: find('media/src', (p) => /\.ts$/.test(p) && !p.endsWith('.d.ts')).filter((p) => !p.includes('/shared/')),
     outdir: 'dist/webview',

@@ -20,8 +20,13 @@ export interface ConsumeEvents {
   message: (m: ConsumedMessage) => void;
   /** The broker cancelled the consumer (queue deleted, or a stream/quorum leader change). */
   cancelled: (info: { queue: string; reason: string }) => void;
-  /** The channel closed (ack timeout 406, connection loss …). Unacked messages went back to the queue. */
-  closed: (info: { queue: string; error?: RabbitError; unackedReturned: number }) => void;
+  /**
+   * The channel closed (ack timeout 406, connection loss …). Unacked messages went back to the queue.
+   * `resuming`: the connection was lost and the consumer starts again by itself once the session reconnects.
+   */
+  closed: (info: { queue: string; error?: RabbitError; unackedReturned: number; resuming?: boolean }) => void;
+  /** The consumer runs again after a reconnect (its earlier unacked messages come again, redelivered). */
+  resumed: (info: { queue: string; consumerTag: string }) => void;
 }
 
 export interface ConsumeStartOptions {
@@ -33,6 +38,11 @@ export interface ConsumeStartOptions {
   arguments?: Record<string, unknown>;
   /** Shortcut for the 'message' event. */
   onMessage?: (m: ConsumedMessage) => void;
+  /**
+   * Start again by itself after a lost connection, once the session reconnected (default false). Not after a
+   * broker cancel or a channel error (ack timeout, queue gone): those need the user.
+   */
+  resume?: boolean;
 }
 
 export class ConsumeSession extends TypedEmitter<ConsumeEvents> {
@@ -42,6 +52,7 @@ export class ConsumeSession extends TypedEmitter<ConsumeEvents> {
   private readonly unacked = new Map<number, ConsumeMessage>();
   private index = 0;
   private stopping = false;
+  private stopResumeWait: (() => void) | undefined;
 
   constructor(
     private readonly session: AmqpSession,
@@ -69,13 +80,19 @@ export class ConsumeSession extends TypedEmitter<ConsumeEvents> {
     const prefetch = opts.prefetch ?? 10;
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65535) throw invalidInput('prefetch', `must be a whole number from 1 to 65535 (got ${String(prefetch)})`);
     if (opts.onMessage) this.on('message', opts.onMessage);
+    this.index = 0;
+    return this.begin(queue, { ...opts, onMessage: undefined });
+  }
+
+  private async begin(queue: string, opts: ConsumeStartOptions): Promise<{ consumerTag: string }> {
+    const prefetch = opts.prefetch ?? 10;
     const what = `consume from queue "${queue}"`;
     const ch = await this.session.openChannel('consume');
+    const generation = this.session.generation;
     this.ch = ch;
     this.queueName = queue;
     this.stopping = false;
     this.unacked.clear();
-    this.index = 0;
     ch.on('close', () => {
       if (this.ch !== ch) return;
       const returned = this.unacked.size;
@@ -83,10 +100,15 @@ export class ConsumeSession extends TypedEmitter<ConsumeEvents> {
       this.consumerTag = undefined;
       this.unacked.clear();
       if (this.stopping) return;
+      const channelError = this.session.channelError(ch, what);
+      const resuming = opts.resume === true && channelError === undefined && !this.session.isClosed;
       const error =
-        this.session.channelError(ch, what) ??
-        new RabbitError('CONNECTION_CLOSED', `The consumer on queue "${queue}" stopped: the connection was lost. Unacked messages went back to the queue.`, { hint: 'Start consuming again.' });
-      this.emit('closed', { queue, error, unackedReturned: returned });
+        channelError ??
+        new RabbitError('CONNECTION_CLOSED', `The consumer on queue "${queue}" stopped: the connection was lost. Unacked messages went back to the queue.`, {
+          hint: resuming ? 'It starts again by itself when the session reconnects.' : 'Start consuming again.',
+        });
+      this.emit('closed', { queue, error, unackedReturned: returned, resuming });
+      if (resuming) this.resumeAfterReconnect(queue, opts, generation);
     });
     try {
       await ch.prefetch(prefetch);
@@ -100,6 +122,26 @@ export class ConsumeSession extends TypedEmitter<ConsumeEvents> {
       await closeQuietly(ch);
       throw err;
     }
+  }
+
+  /** Waits for the session's next connection (a newer generation), then starts the consumer again. */
+  private resumeAfterReconnect(queue: string, opts: ConsumeStartOptions, lostGeneration: number): void {
+    this.stopResumeWait?.();
+    const off = this.session.on('state', (st) => {
+      if (st === 'closed') {
+        off();
+        this.stopResumeWait = undefined;
+        return;
+      }
+      if (st !== 'connected' || this.session.generation === lostGeneration || this.stopping || this.ch) return;
+      off();
+      this.stopResumeWait = undefined;
+      this.begin(queue, opts).then(
+        (r) => this.emit('resumed', { queue, consumerTag: r.consumerTag }),
+        (e: unknown) => this.emit('closed', { queue, error: toRabbitError(e, this.session.errorContext(`consume from queue "${queue}"`)), unackedReturned: 0, resuming: false }),
+      );
+    });
+    this.stopResumeWait = off;
   }
 
   private onDelivery(ch: Channel, m: ConsumeMessage | null): void {
@@ -183,6 +225,8 @@ export class ConsumeSession extends TypedEmitter<ConsumeEvents> {
 
   /** Cancels the consumer and gives every unacked message back to the queue. Safe to call twice. */
   async stop(): Promise<{ requeued: number }> {
+    this.stopResumeWait?.();
+    this.stopResumeWait = undefined;
     const ch = this.ch;
     if (!ch) return { requeued: 0 };
     this.stopping = true;

@@ -21,6 +21,7 @@ export type RabbitErrorCode =
   | 'HTTP_ERROR' // other 4xx/5xx
   | 'BAD_RESPONSE' // non-JSON or unexpected shape
   | 'READ_ONLY'
+  | 'UNSAFE' // refused: it would change what the broker does (routing, a delivery attempt) without consent
   | 'CANCELLED';
 
 export interface RabbitErrorOptions {

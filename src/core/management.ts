@@ -72,7 +72,7 @@ const QUEUE_COLUMNS = [
   'vhost', 'name', 'type', 'durable', 'auto_delete', 'exclusive', 'arguments', 'policy', 'node', 'state',
   'messages_ready', 'messages_unacknowledged', 'messages', 'consumers', 'memory',
 ];
-const EXCHANGE_COLUMNS = ['vhost', 'name', 'type', 'durable', 'auto_delete', 'internal', 'arguments'];
+const EXCHANGE_COLUMNS = ['vhost', 'name', 'type', 'durable', 'auto_delete', 'internal', 'arguments', 'policy'];
 
 interface RawResponse {
   status: number;
@@ -665,6 +665,7 @@ export function toExchange(x: Json, vhost: string): ExchangeInfo {
     autoDelete: bool(x.auto_delete),
     internal: bool(x.internal),
     arguments: args(x.arguments),
+    policy: str(x.policy) || undefined,
     isDefault: name === '',
     isBuiltin: name.startsWith('amq.'),
   };

@@ -34,6 +34,8 @@ export interface ExchangeInfo {
   autoDelete: boolean;
   internal: boolean;
   arguments: Record<string, unknown>;
+  /** The policy applied to it, when the broker reports one. */
+  policy?: string;
   /** The default exchange (name ''). */
   isDefault: boolean;
   /** amq.* exchanges created by the broker. */

@@ -32,6 +32,11 @@ export interface PeekOptions {
   decode?: DecodeOptions;
   /** Called after each message arrives (n = messages so far). */
   onProgress?: (n: number) => void;
+  /**
+   * Memory budget: stop once the bodies read reach this many bytes (default 64 MiB); the rest stay in the
+   * queue untouched. `budgetReached` in the result says so.
+   */
+  maxBytes?: number;
 }
 
 export interface QuorumDeliveryLimitRisk {
@@ -63,10 +68,13 @@ export interface PeekResult {
   quorumDeliveryLimitRisk?: QuorumDeliveryLimitRisk;
   /** What this peek did, in one sentence for the UI. */
   note: string;
+  /** The peek stopped at its byte budget (maxBytes) before `requested` messages. */
+  budgetReached: boolean;
   durationMs: number;
 }
 
 export const MAX_PEEK = 1000;
+export const DEFAULT_PEEK_MAX_BYTES = 64 * 1024 * 1024;
 
 function validate(queue: string, opts: PeekOptions): { count: number; offset: unknown } {
   if (typeof queue !== 'string' || !queue) throw invalidInput('queue', 'is empty');
@@ -96,6 +104,10 @@ function validate(queue: string, opts: PeekOptions): { count: number; offset: un
 /** Reads up to `count` messages without removing any of them. */
 export async function peekMessages(session: AmqpSession, queue: string, opts: PeekOptions = {}): Promise<PeekResult> {
   const { count, offset } = validate(queue, opts);
+  const maxBytes = opts.maxBytes ?? DEFAULT_PEEK_MAX_BYTES;
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes >= 1)) throw invalidInput('maxBytes', `must be a positive whole number of bytes (got ${String(opts.maxBytes)})`);
+  let bytes = 0;
+  let budgetReached = false;
   const started = performance.now();
   const info = await checkQueue(session, queue);
   const what = `peek queue "${queue}"`;
@@ -157,8 +169,15 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
             finish(new RabbitError('CANCELLED', `Could not ${what}: the broker cancelled the consumer (the queue was deleted).`));
             return;
           }
-          if (collected.length >= count) return;
+          if (collected.length >= count || budgetReached) return;
           collected.push(m);
+          bytes += m.content.length;
+          if (bytes >= maxBytes && collected.length < count) {
+            budgetReached = true;
+            opts.onProgress?.(collected.length);
+            finish();
+            return;
+          }
           if (isStream && collected.length < count) {
             try {
               ch?.ack(m); // on streams an ack only moves consumer credit
@@ -248,6 +267,7 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
     note: isStream
       ? 'Read from the stream at the chosen offset; streams keep every message, nothing was changed.'
       : 'Messages were received without acknowledgement and given back by closing the channel: all stay in the queue in their original order, now marked redelivered.',
+    budgetReached,
     durationMs: performance.now() - started,
   };
 }

@@ -330,3 +330,20 @@ export class TemplateScope {
     }
   }
 }
+
+/** `NAME=value` lines of a .env file (# comments, optional `export`, single or double quotes). */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][\w.]*)\s*=\s*(.*?)\s*$/.exec(raw);
+    if (!m || raw.trimStart().startsWith('#')) continue;
+    let v = m[2];
+    const q = v[0];
+    if ((q === '"' || q === "'") && v.endsWith(q) && v.length >= 2) {
+      v = v.slice(1, -1);
+      if (q === '"') v = v.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else v = v.replace(/\s+#.*$/, '');
+    out[m[1]] = v;
+  }
+  return out;
+}

@@ -131,7 +131,8 @@ export class TapRegistry implements vscode.Disposable {
     const status = (extra?: string) =>
       ui.panel?.status('info', `${vscode.l10n.t('Tapping {0}: {1} message(s) copied.', exchange, handleRef.h?.count ?? 0)}${extra ? ` ${extra}` : ''}`, handleRef.h?.active ?? false);
     const handleRef: { h?: TapHandle } = {};
-    const handle = await startTap(session, { exchange, exchangeType, routingKeys, headers, decode: INSPECTOR_DECODE }, {
+    const management = await this.manager.management(connectionId);
+    const handle = await startTap(session, { vhost, exchange, management, routingKeys, headers, decode: INSPECTOR_DECODE }, {
       onMessage: (m) => {
         if (!ui.panel) {
           pending.push(m);

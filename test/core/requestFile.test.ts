@@ -16,7 +16,7 @@ import {
   type PublishRequest,
   type RequestFile,
 } from '../../src/core/requestFile';
-import { compileTemplate, TemplateScope } from '../../src/core/requestTemplates';
+import { compileTemplate, parseDotenv, TemplateScope } from '../../src/core/requestTemplates';
 import * as ops from '../../src/core/operations';
 import type { AmqpSession } from '../../src/core/session';
 import { startRawRpcServer } from '../support/rawRpcServer';
@@ -278,6 +278,10 @@ describe('core/requestFile: templates and evaluation (pure)', () => {
     scope.next();
     assert.equal(r('#{{$counter}}'), '#2');
     assert.throws(() => r('{{$dotenv NOPE}}'), /line 1, column 1: \$dotenv NOPE is not set.*Add NOPE=/);
+  });
+
+  it('.env files: comments, export, quotes', () => {
+    assert.deepEqual(parseDotenv('# c\nA=1\nexport B = two words # note\nC="x\\ny"\nD=\'#not a comment\'\n bad line\n'), { A: '1', B: 'two words', C: 'x\ny', D: '#not a comment' });
   });
 
   it('variables: file over environment over $shared; nested; per-message; undefined and cycles', () => {

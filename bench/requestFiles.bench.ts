@@ -1,0 +1,96 @@
+/**
+ * Request files: parsing a 10,000-line file, computing the CodeLenses of a 1,000-block file, and one
+ * `PUBLISH … x 1000` block with templates (evaluated per message, checked, published with confirms) against
+ * raw amqplib publishing the same prepared messages with confirms, in the same run on the same broker.
+ * Exported for the bench runner (scripts/bench.mjs); it does not run by itself.
+ */
+import { performance } from 'node:perf_hooks';
+import * as amqp from 'amqplib';
+import { declareQueue, purgeQueue } from '../src/core/operations';
+import { resolveProfile } from '../src/core/profile';
+import { blockLenses } from '../src/core/requestAssist';
+import { parseRequestFile, prepareBlock, runPrepared } from '../src/core/requestFile';
+import { AmqpSession } from '../src/core/session';
+import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const BLOCK = ['### Send an order', 'PUBLISH orders order.created x 2', 'content-type: application/json', 'header x-tenant: {{tenant}}', 'persistent', 'priority: 5', '', '{"id": "{{$uuid}}", "n": {{$counter}}, "tenant": "{{tenant}}"}', ''];
+
+function fileOf(lines: number): string {
+  const out = ['@tenant = acme'];
+  while (out.length < lines) out.push(...BLOCK);
+  return out.slice(0, lines).join('\n');
+}
+
+function fileOfBlocks(blocks: number): string {
+  const out = ['@tenant = acme'];
+  for (let i = 0; i < blocks; i++) out.push(...(i % 3 === 2 ? ['### Look', 'PEEK orders 5', ''] : BLOCK));
+  return out.join('\n');
+}
+
+export async function benchRequestParse(): Promise<Record<string, number>> {
+  const text = fileOf(10_000);
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    const f = parseRequestFile(text);
+    times.push(performance.now() - t0);
+    if (f.diagnostics.length) throw new Error(f.diagnostics[0].message);
+  }
+  const thousand = fileOfBlocks(1000);
+  const lens: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    const n = blockLenses(parseRequestFile(thousand)).length;
+    lens.push(performance.now() - t0);
+    if (n < 1000) throw new Error(`only ${n} lenses`);
+  }
+  return { request_parse_10k_lines_ms: median(times), codelens_1k_blocks_ms: median(lens) };
+}
+
+const N = 1000;
+
+export async function benchRequestPublish(): Promise<Record<string, number>> {
+  const vh = await createTestVhost('bench-reqfile');
+  const session = new AmqpSession(resolveProfile({ id: 'bench', name: 'bench', amqpUrl: vh.profileUrl }), { username: USER, password: PASSWORD });
+  const conn = await amqp.connect(vh.amqpUrl, { noDelay: true });
+  conn.on('error', () => undefined);
+  try {
+    await declareQueue(session, { name: 'orders' });
+    const text = ['@tenant = acme', `PUBLISH "" orders x ${N}`, 'content-type: application/json', 'message-id: {{$uuid}}', 'header x-tenant: {{tenant}}', 'header x-n: {{$counter}}', 'persistent', '', '{"id": "{{$uuid}}", "n": {{$counter}}, "at": "{{$isoTimestamp}}", "qty": {{$randomInt 1 10}}}'].join('\n');
+    const file = parseRequestFile(text);
+    const rawRates: number[] = [];
+    const fileRates: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      // The request file: evaluate the templates of every message, check them, publish with confirms.
+      const t0 = performance.now();
+      const prepared = await prepareBlock(file, file.blocks[0]);
+      const r = await runPrepared(session, file.blocks[0], prepared);
+      const secs = (performance.now() - t0) / 1000;
+      if (r.verb !== 'PUBLISH' || r.confirmed !== N) throw new Error('request file publish incomplete');
+      fileRates.push(N / secs);
+      await purgeQueue(session, 'orders');
+      // Raw amqplib: the same prepared messages on a confirm channel, pipelined, drain-aware.
+      if (prepared.verb !== 'PUBLISH') throw new Error('not a publish');
+      const msgs = prepared.messages.map((m) => ({ body: Buffer.from(m.body as string), options: { contentType: m.contentType, messageId: m.messageId, deliveryMode: m.deliveryMode, headers: m.headers } }));
+      const ch = await conn.createConfirmChannel();
+      ch.on('error', () => undefined);
+      const t1 = performance.now();
+      for (const m of msgs) if (!ch.publish('', 'orders', m.body, m.options)) await new Promise<void>((res) => ch.once('drain', () => res()));
+      await ch.waitForConfirms();
+      rawRates.push(N / ((performance.now() - t1) / 1000));
+      await ch.close();
+      await purgeQueue(session, 'orders');
+    }
+    return { request_publish_x1000_msgs_per_s: median(fileRates), raw_publish_x1000_msgs_per_s: median(rawRates) };
+  } finally {
+    await conn.close().catch(() => undefined);
+    await session.close();
+    await vh.delete();
+  }
+}
