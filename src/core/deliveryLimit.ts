@@ -206,3 +206,102 @@ export function assessPeekRisk(queueType: QueueType, limit: EffectiveDeliveryLim
   if (atLimit.length) return { kind: 'drops', limit: L, messages, atLimit, safeCount: atLimit[0] };
   return { kind: 'spends', limit: L, messages, unknown: Math.max(0, messages - known.length), fewestPeeksLeft: fewest };
 }
+
+/**
+ * The stored delivery counts the last peek of each queue left (head of the queue first), so that the next
+ * peek can say which messages it would take past their limit. Keyed by the caller (connection, vhost, queue).
+ */
+export class DeliveryCountMemory {
+  private readonly counts = new Map<string, number[]>();
+  private readonly consented = new Set<string>();
+
+  known(key: string): readonly number[] {
+    return this.counts.get(key) ?? [];
+  }
+
+  /** After a peek: the counts it left (messages it took past the limit are gone and not kept). */
+  record(key: string, countsAfter: readonly number[], passedLimit: readonly number[] = []): void {
+    const gone = new Set(passedLimit);
+    this.counts.set(key, countsAfter.filter((_, i) => !gone.has(i)));
+  }
+
+  /** The user agreed that peeks of this queue spend delivery attempts. */
+  consent(key: string): void {
+    this.consented.add(key);
+  }
+
+  hasConsent(key: string): boolean {
+    return this.consented.has(key);
+  }
+
+  forget(key: string): void {
+    this.counts.delete(key);
+    this.consented.delete(key);
+  }
+}
+
+/** What the caller allows a peek to do: spend attempts, or also take messages past their limit. */
+export type PeekConsent = 'spend' | 'dead-letter';
+
+export type PeekDecision =
+  | { action: 'run'; count: number }
+  /** Ask the user (interactive callers only); `risk` carries the numbers. */
+  | { action: 'ask'; risk: Extract<PeekRisk, { kind: 'spends' | 'drops' }> }
+  | { action: 'refuse'; error: RabbitError };
+
+function where(l: EffectiveDeliveryLimit): string {
+  return l.deadLetterExchange !== undefined ? `dead-lettered to "${l.deadLetterExchange || '(default exchange)'}"` : 'dropped (the queue has no dead-letter exchange)';
+}
+
+/**
+ * Whether a peek may run. Read-only connections never spend a delivery attempt; otherwise a peek that spends
+ * attempts needs consent (given before, or passed), and one that would take a known message past its limit
+ * needs consent to that.
+ */
+export function decidePeek(input: {
+  queue: string;
+  risk: PeekRisk;
+  limit?: EffectiveDeliveryLimit;
+  requested: number;
+  readOnly: boolean;
+  /** Passed with the command (non-interactive callers). */
+  consent?: PeekConsent;
+  /** Consent to spend was given earlier for this queue. */
+  consentedBefore: boolean;
+  interactive: boolean;
+}): PeekDecision {
+  const { risk, limit, queue } = input;
+  if (risk.kind === 'none' || risk.kind === 'counted') return { action: 'run', count: input.requested };
+  const lim = limit ? describeDeliveryLimit(limit) : `delivery limit ${risk.limit}`;
+  const fate = limit ? where(limit) : 'dead-lettered or dropped';
+  if (input.readOnly) {
+    return {
+      action: 'refuse',
+      error: new RabbitError('READ_ONLY', `Peek refused: quorum queue "${queue}" has a ${lim}. A peek hands messages back, and every hand-back spends one delivery attempt of each message; a read-only connection never does that.`, {
+        hint: 'Use a connection that is not read-only (the peek then asks first), or give the queue no limit (x-delivery-limit / policy delivery-limit -1 on RabbitMQ 4.x).',
+      }),
+    };
+  }
+  if (risk.kind === 'drops') {
+    if (input.consent === 'dead-letter') return { action: 'run', count: input.requested };
+    if (input.interactive) return { action: 'ask', risk };
+    const first = risk.atLimit[0];
+    return {
+      action: 'refuse',
+      error: new RabbitError('UNSAFE', `Peek refused: in quorum queue "${queue}" (${lim}), message #${first + 1} has already been delivered ${risk.limit} time(s); this peek would take ${risk.atLimit.length} message(s) past the limit and they would be ${fate}.`, {
+        field: 'consent',
+        hint: risk.safeCount > 0 ? `Peek at most ${risk.safeCount} message(s), or pass consent: 'dead-letter' to accept it.` : `Pass consent: 'dead-letter' to accept it.`,
+      }),
+    };
+  }
+  if (input.consentedBefore || input.consent === 'spend' || input.consent === 'dead-letter') return { action: 'run', count: input.requested };
+  if (input.interactive) return { action: 'ask', risk };
+  const left = risk.fewestPeeksLeft !== undefined ? ` The fewest peeks left among the messages seen before: ${risk.fewestPeeksLeft}.` : '';
+  return {
+    action: 'refuse',
+    error: new RabbitError('UNSAFE', `Peek refused without consent: quorum queue "${queue}" has a ${lim}; each peek spends one delivery attempt of each of the ${risk.messages} message(s) it would show (${risk.unknown} of them with an unknown count), and a message past the limit is ${fate}.${left}`, {
+      field: 'consent',
+      hint: `Pass consent: 'spend' to accept spending one attempt per message.`,
+    }),
+  };
+}

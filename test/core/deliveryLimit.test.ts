@@ -7,7 +7,9 @@ import { isRabbitError } from '../../src/core/errors';
 import {
   assessPeekRisk,
   brokerMajor,
+  decidePeek,
   DEFAULT_DELIVERY_LIMIT_4X,
+  DeliveryCountMemory,
   effectiveDeliveryLimit,
   readDeliveryLimit,
   type EffectiveDeliveryLimit,
@@ -56,6 +58,37 @@ describe('core/deliveryLimit: rules (pure)', () => {
     assert.deepEqual(assessPeekRisk('quorum', l20, 10, 3, [19, 4]), { kind: 'spends', limit: 20, messages: 3, unknown: 1, fewestPeeksLeft: 1 });
     assert.deepEqual(assessPeekRisk('quorum', l20, 10, 3, [3, 20, 20]), { kind: 'drops', limit: 20, messages: 3, atLimit: [1, 2], safeCount: 1 });
     assert.deepEqual(assessPeekRisk('quorum', lim('3.10.8', { 'x-delivery-limit': 0 }), 2, 2), { kind: 'drops', limit: 0, messages: 2, atLimit: [0, 1], safeCount: 0 });
+  });
+
+  it('decidePeek: read-only never spends; spending needs consent; at the limit needs consent to dead-letter', () => {
+    const l = lim('4.0.5', {});
+    const base = { queue: 'q', limit: l, requested: 5, readOnly: false, consentedBefore: false, interactive: false };
+    assert.deepEqual(decidePeek({ ...base, risk: { kind: 'none' } }), { action: 'run', count: 5 });
+    assert.deepEqual(decidePeek({ ...base, risk: { kind: 'counted' }, readOnly: true }), { action: 'run', count: 5 });
+    const spends = assessPeekRisk('quorum', l, 5, 5);
+    const ro = decidePeek({ ...base, risk: spends, readOnly: true, consent: 'dead-letter' });
+    assert.ok(ro.action === 'refuse' && isRabbitError(ro.error, 'READ_ONLY') && /delivery limit 20 \(the default of RabbitMQ 4\.0\.5/.test(ro.error.message), JSON.stringify(ro));
+    const noConsent = decidePeek({ ...base, risk: spends });
+    assert.ok(noConsent.action === 'refuse' && isRabbitError(noConsent.error, 'UNSAFE') && noConsent.error.field === 'consent' && /5 message\(s\)/.test(noConsent.error.message));
+    assert.equal(decidePeek({ ...base, risk: spends, interactive: true }).action, 'ask');
+    assert.deepEqual(decidePeek({ ...base, risk: spends, consent: 'spend' }), { action: 'run', count: 5 });
+    assert.deepEqual(decidePeek({ ...base, risk: spends, consentedBefore: true }), { action: 'run', count: 5 });
+    const drops = assessPeekRisk('quorum', l, 5, 5, [3, 20]);
+    const refused = decidePeek({ ...base, risk: drops, consent: 'spend' });
+    assert.ok(refused.action === 'refuse' && /message #2 has already been delivered 20 time/.test(refused.error.message) && /at most 1 message/.test(refused.error.message), JSON.stringify(refused));
+    assert.equal(decidePeek({ ...base, risk: drops, consentedBefore: true, interactive: true }).action, 'ask');
+    assert.deepEqual(decidePeek({ ...base, risk: drops, consent: 'dead-letter' }), { action: 'run', count: 5 });
+  });
+
+  it('DeliveryCountMemory keeps the counts a peek left, without the messages it took past the limit', () => {
+    const m = new DeliveryCountMemory();
+    assert.deepEqual(m.known('k'), []);
+    m.record('k', [3, 21, 5], [1]);
+    assert.deepEqual(m.known('k'), [3, 5]);
+    m.consent('k');
+    assert.equal(m.hasConsent('k'), true);
+    m.forget('k');
+    assert.deepEqual([m.known('k'), m.hasConsent('k')], [[], false]);
   });
 });
 
