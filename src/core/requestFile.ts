@@ -903,7 +903,7 @@ export async function prepareBlock(file: RequestFile, block: RequestBlock, ctx: 
     case 'PUBLISH':
       return preparePublishBlock(req, scope, ctx);
     case 'RPC': {
-      const m = await prepareMessage(req, scope, ctx, true, undefined);
+      const m = prepareMessage(req, scope, true, await bodyOf(req, ctx), {});
       return { verb: 'RPC', exchange: m.exchange, routingKey: m.routingKey, body: m.body, properties: m.properties, headers: m.headers, timeoutMs: req.timeoutMs };
     }
     case 'PEEK':
@@ -961,32 +961,43 @@ interface RenderedMessage {
   headers?: AmqpTable;
 }
 
+interface LoadedBody {
+  raw: Buffer;
+  template?: Template;
+}
+
+/** Parts of a block that are the same for every message (no templates): computed and checked once. */
+interface StaticParts {
+  properties?: MessageProperties;
+  headers?: AmqpTable | null;
+  /** The body has no template and was checked once. */
+  body?: Buffer | string;
+}
+
 /** Renders one message of a PUBLISH / RPC block and checks it; `counter` is already set in the scope. */
-async function prepareMessage(req: PublishRequest | RpcRequest, scope: TemplateScope, ctx: PrepareContext, isRpc: boolean, cache: BodyCache | undefined): Promise<RenderedMessage> {
-  const exchange = render(scope, req.exchange, 'exchange');
-  const routingKey = render(scope, req.routingKey, 'routingKey');
-  for (const [v, t, f] of [[exchange, req.exchange, 'exchange'], [routingKey, req.routingKey, 'routingKey']] as const) {
-    if (v.length * 3 > 255 && Buffer.byteLength(v, 'utf8') > 255) fail(t.line, t.column, t.endColumn, f, new Error(`is ${Buffer.byteLength(v, 'utf8')} bytes long after its templates; AMQP allows at most 255 bytes (UTF-8)`));
-  }
-  const input: Record<string, unknown> = {};
-  const lineOf = new Map<string, PropertyLine>();
-  for (const p of req.properties) {
-    const text = render(scope, p.value, p.written);
-    input[p.name] = propertyInput(p.name, text);
-    lineOf.set(p.name, p);
-  }
-  let properties: MessageProperties;
-  try {
-    properties = parseMessageProperties(input as MessagePropertiesInput, { field: 'properties', reserved: isRpc ? RPC_RESERVED : undefined });
-  } catch (e) {
-    const name = isRabbitError(e) ? (e.field ?? '').replace(/^properties\./, '') : '';
-    const p = lineOf.get(name) ?? req.properties[0];
-    if (!p) throw e;
-    const err = isRabbitError(e) ? new RabbitError('INVALID_INPUT', e.message.replace(/^properties\.(\w+)/, (_, n: string) => writtenPropertyName(n as PropertyName)), { field: p.written }) : e;
-    fail(p.line, p.value.column, p.value.endColumn, p.written, err);
+function prepareMessage(req: PublishRequest | RpcRequest, scope: TemplateScope, isRpc: boolean, loaded: LoadedBody | undefined, statics: StaticParts): RenderedMessage {
+  const exchange = req.exchange.template.isStatic ? req.exchange.template.source : render(scope, req.exchange, 'exchange');
+  const routingKey = req.routingKey.template.isStatic ? req.routingKey.template.source : render(scope, req.routingKey, 'routingKey');
+  if (!req.exchange.template.isStatic) checkRendered(exchange, req.exchange, 'exchange');
+  if (!req.routingKey.template.isStatic) checkRendered(routingKey, req.routingKey, 'routingKey');
+  let properties = statics.properties;
+  if (!properties) {
+    const input: Record<string, unknown> = {};
+    for (const p of req.properties) input[p.name] = propertyInput(p.name, p.value.template.isStatic ? p.value.template.source : render(scope, p.value, p.written));
+    try {
+      properties = parseMessageProperties(input as MessagePropertiesInput, { field: 'properties', reserved: isRpc ? RPC_RESERVED : undefined });
+    } catch (e) {
+      const name = isRabbitError(e) ? (e.field ?? '').replace(/^properties\./, '') : '';
+      const p = req.properties.find((x) => x.name === name) ?? req.properties[0];
+      if (!p) throw e;
+      const err = isRabbitError(e) ? new RabbitError('INVALID_INPUT', e.message.replace(/^properties\.(\w+)/, (_, n: string) => writtenPropertyName(n as PropertyName)), { field: p.written }) : e;
+      fail(p.line, p.value.column, p.value.endColumn, p.written, err);
+    }
+    if (req.properties.every((p) => p.value.template.isStatic)) statics.properties = properties;
   }
   let headers: AmqpTable | undefined;
-  if (req.headers.length) {
+  if (statics.headers !== undefined) headers = statics.headers ?? undefined;
+  else if (req.headers.length) {
     const h: Record<string, string> = {};
     for (const x of req.headers) h[x.name] = render(scope, x.value, `header ${x.name}`);
     try {
@@ -996,12 +1007,13 @@ async function prepareMessage(req: PublishRequest | RpcRequest, scope: TemplateS
       const x = req.headers.find((y) => y.name === name) ?? req.headers[0];
       fail(x.line, x.value.column, x.value.endColumn, `header ${x.name}`, e);
     }
-  }
+    if (req.headers.every((x) => x.value.template.isStatic)) statics.headers = headers;
+  } else statics.headers = null;
+  if (statics.body !== undefined) return { exchange, routingKey, body: statics.body, properties, headers };
   let body: Buffer | string = '';
   const b = req.body;
   if (b?.kind === 'inline') body = render(scope, b.text, 'body');
-  else if (b?.kind === 'file') {
-    const loaded = await loadBody(b, ctx, cache ?? {});
+  else if (b?.kind === 'file' && loaded) {
     if (loaded.template) {
       try {
         body = scope.render(loaded.template);
@@ -1019,23 +1031,40 @@ async function prepareMessage(req: PublishRequest | RpcRequest, scope: TemplateS
         const pos = offsetToPos(text, problem.offset, b.startLine);
         fail(pos.line, pos.column, pos.column + 1, 'body', new Error(`is not valid JSON after its templates (${problem.message}) but content-type is ${properties.contentType}. Fix the JSON, or change content-type`));
       }
-      const at = b ?? { line: req.exchange.line, column: 0, endColumn: 1 };
-      fail(at.line, 'column' in at ? at.column : 0, 'endColumn' in at ? at.endColumn : 1, 'body', new Error(`${b ? `(${(b as { path?: string }).path ?? ''}) ` : ''}is not valid JSON (${problem.message}) but content-type is ${properties.contentType}. Fix the JSON, or change content-type`));
+      const at = b?.kind === 'file' ? b : { line: req.exchange.line, column: 0, endColumn: 1 };
+      fail(at.line, at.column, at.endColumn, 'body', new Error(`${b?.kind === 'file' ? `(${b.path}) ` : ''}is not valid JSON (${problem.message}) but content-type is ${properties.contentType}. Fix the JSON, or change content-type`));
     }
   }
+  const bodyStatic = !b || (b.kind === 'inline' ? b.text.template.isStatic : !loaded?.template);
+  const contentTypeStatic = !req.properties.some((p) => p.name === 'contentType' && !p.value.template.isStatic);
+  if (bodyStatic && contentTypeStatic) statics.body = body;
   return { exchange, routingKey, body, properties, headers };
 }
 
+function checkRendered(v: string, t: TemplateAt, field: string): void {
+  if (v.length * 3 > 255 && Buffer.byteLength(v, 'utf8') > 255) fail(t.line, t.column, t.endColumn, field, new Error(`is ${Buffer.byteLength(v, 'utf8')} bytes long after its templates; AMQP allows at most 255 bytes (UTF-8)`));
+}
+
+async function bodyOf(req: PublishRequest | RpcRequest, ctx: PrepareContext): Promise<LoadedBody | undefined> {
+  return req.body?.kind === 'file' ? loadBody(req.body, ctx, {}) : undefined;
+}
+
 async function preparePublishBlock(req: PublishRequest, scope: TemplateScope, ctx: PrepareContext): Promise<PreparedRequest> {
-  const messages: PublishOptions[] = [];
-  const cache: BodyCache = {};
+  const loaded = await bodyOf(req, ctx);
+  const statics: StaticParts = {};
+  const messages: PublishOptions[] = new Array(req.repeat);
   for (let k = 0; k < req.repeat; k++) {
     if (k > 0) scope.next();
-    const m = await prepareMessage(req, scope, ctx, false, cache);
-    messages.push({ ...m.properties, headers: m.headers, exchange: m.exchange, routingKey: m.routingKey, body: m.body, mandatory: req.mandatory });
+    const m = prepareMessage(req, scope, false, loaded, statics);
+    const o: PublishOptions = Object.assign({}, m.properties) as PublishOptions;
+    if (m.headers) o.headers = m.headers;
+    o.exchange = m.exchange;
+    o.routingKey = m.routingKey;
+    o.body = m.body;
+    o.mandatory = req.mandatory;
+    messages[k] = o;
   }
-  const lines = [req.exchange.line];
-  return { verb: 'PUBLISH', messages, mandatory: req.mandatory, lines };
+  return { verb: 'PUBLISH', messages, mandatory: req.mandatory, lines: [req.exchange.line] };
 }
 
 /** Argument values: whole numbers and true/false become numbers and booleans; "quoted" stays a string. */

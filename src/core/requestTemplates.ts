@@ -9,7 +9,7 @@
  * message its own id) and cached within one message, so one message sees one value of each variable.
  * Pure code: no vscode, no broker; faker is handed in already loaded by whoever runs the file.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { RabbitError } from './errors';
 
 /** Where in the file a piece of text starts (0-based line and column). */
@@ -288,8 +288,11 @@ export class TemplateScope {
         const ms = now() + offsetMs;
         return fn === 'timestamp' ? String(Math.floor(ms / 1000)) : new Date(ms).toISOString();
       }
-      case 'randomInt':
-        return String(randomInt(Number(args[0]), Number(args[1])));
+      case 'randomInt': {
+        // Test data, not secrets: Math.random is enough and much cheaper per message than crypto.
+        const min = Number(args[0]);
+        return String(min + Math.floor(Math.random() * (Number(args[1]) - min)));
+      }
       case 'dotenv': {
         const v = this.options.dotenv?.[args[0]];
         if (v === undefined) throw new TemplateError(pos, end, `$dotenv ${args[0]} is not set`, this.options.dotenv ? `Add ${args[0]}=… to the .env file next to the request file.` : 'There is no .env file next to the request file: create one with NAME=value lines.');
