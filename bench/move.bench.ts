@@ -13,7 +13,7 @@ import { resolveProfile } from '../src/core/profile';
 import { AmqpSession } from '../src/core/session';
 import { moveMessages, planRedrive } from '../src/core/move';
 import { peekMessages } from '../src/core/peek';
-import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/support/broker';
 
 const N = Number(process.env.RMQWB_BENCH_MOVE_N ?? 100_000);
 const HTTP_N = 2_000;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from './support/broker';
-import { sessionFor, startProxy } from './support/amqpSession';
+import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from '../support/broker';
+import { sessionFor, startProxy } from '../support/amqpSession';
 import { AmqpSession } from '../../src/core/session';
 import { isRabbitError } from '../../src/core/errors';
 import * as ops from '../../src/core/operations';
