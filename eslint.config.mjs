@@ -1,13 +1,34 @@
 import tseslint from 'typescript-eslint';
 
+const noVscode = (why) => ({ name: 'vscode', message: why });
+const noNode = { group: ['node:*'], message: 'Page scripts run in the webview: no Node modules.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', '.vscode-test/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
   {
+    // Broker logic runs in plain Node (tests, benchmarks) as well as in the extension host.
     files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must stay editor-free.' }] }],
-    },
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode('src/core must stay editor-free.')] }] },
+  },
+  {
+    // Webview protocols are imported by the page bundles; pure models are tested in plain Node.
+    files: [
+      'src/**/*Protocol.ts',
+      'src/platform/webview/protocol.ts',
+      'src/platform/commandIds.ts',
+      'src/features/**/*Model.ts',
+      'src/features/messaging/jsonl.ts',
+      'src/features/messaging/publishInput.ts',
+      'src/features/messaging/bulk.ts',
+      'src/features/messaging/consumerAdapter.ts',
+      'src/features/rpc/rpcRunner.ts',
+    ],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode('Protocols and pure models stay editor-free (they run in pages and plain Node).')] }] },
+  },
+  {
+    files: ['media/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode('Page scripts talk to the extension through postMessage only.')], patterns: [noNode] }] },
   },
   {
     // Plain CommonJS helpers (e.g. mocha reporters) load their dependencies with require().

@@ -14,7 +14,7 @@ import { peekMessages } from '../src/core/peek';
 import { resolveProfile } from '../src/core/profile';
 import { RpcClient } from '../src/core/rpc';
 import { AmqpSession } from '../src/core/session';
-import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
 import { startRawRpcServer } from '../test/support/rawRpcServer';
 
 const PUBLISH_N = 100_000;

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { ManagementClient } from '../src/core/management';
 import { resolveProfile } from '../src/core/profile';
 import { loadQueuePage, QUEUE_ROW_COLUMNS, type QueueRow } from '../src/core/treeData';
-import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/support/broker';
 import { createQueues, queueNames } from '../test/support/bulkQueues';
 
 const QUEUES = 10_000;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { declareQueue, publish } from '../src/core/operations';
 import { resolveProfile } from '../src/core/profile';
 import { AmqpSession, type AmqpSessionOptions } from '../src/core/session';
-import { AMQP_HOST, AMQP_PORT, PASSWORD, USER, createTestVhost, mgmt } from '../test/core/support/broker';
+import { AMQP_HOST, AMQP_PORT, PASSWORD, USER, createTestVhost, mgmt } from '../test/support/broker';
 import { startFaultProxy } from '../test/support/faultProxy';
 
 const CONFIRM_TIMEOUT_MS = 2_000;

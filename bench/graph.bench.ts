@@ -1,6 +1,6 @@
 /**
  * Topology graph speed with 1,000 nodes (100 exchanges, 900 queues, ~1,200 edges):
- * - graph_1k_nodes_ms: dagre layout (media/src/shared/graphLayout.ts) + the draw list, in plain Node (median of 3);
+ * - graph_1k_nodes_ms: dagre layout (media/src/routing/graphLayout.ts) + the draw list, in plain Node (median of 3);
  * - graph_1k_browser_ms: the real page (dist/webview/topology.js, as bundled) in headless Chromium: from posting
  *   the graph to the page reporting it drew the SVG (layout + draw list + SVG elements), median of 3 loads;
  *   graph_1k_browser_layout_ms / graph_1k_browser_draw_ms are the page's own split of that time.
@@ -11,8 +11,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildDrawList, layoutGraph } from '../media/src/shared/graphLayout';
-import type { GraphEdge, GraphNode, TopologyGraph } from '../src/core/topology';
+import { buildDrawList, layoutGraph } from '../media/src/routing/graphLayout';
+import type { GraphEdge, GraphNode, TopologyGraph } from '../src/core/topologyGraph';
 import { prng } from '../test/support/prng';
 
 function median(xs: number[]): number {

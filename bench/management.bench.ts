@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import * as amqp from 'amqplib';
 import { ManagementClient } from '../src/core/management';
 import { resolveProfile } from '../src/core/profile';
-import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/support/broker';
 
 const QUEUES = 10_000;
 const BATCH = 500;

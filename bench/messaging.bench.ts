@@ -14,9 +14,9 @@ import { publishMany } from '../src/core/operations';
 import { peekMessages } from '../src/core/peek';
 import { resolveProfile } from '../src/core/profile';
 import { AmqpSession } from '../src/core/session';
-import { readBulkFile, withProgressIterator } from '../src/messaging/bulk';
-import { INSPECTOR_DECODE, toViewMessages } from '../src/messaging/inspectorModel';
-import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { readBulkFile, withProgressIterator } from '../src/features/messaging/bulk';
+import { INSPECTOR_DECODE, toViewMessages } from '../src/features/messaging/inspectorModel';
+import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
 
 const PEEK = 1000;
 const BULK = 100_000;

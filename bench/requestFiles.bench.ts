@@ -11,7 +11,7 @@ import { resolveProfile } from '../src/core/profile';
 import { blockLenses } from '../src/core/requestAssist';
 import { parseRequestFile, prepareBlock, runPrepared } from '../src/core/requestFile';
 import { AmqpSession } from '../src/core/session';
-import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 /**
  * RPC: round trip p50 of raw amqplib at its best (noDelay, direct reply-to, one channel, sequential calls) vs the
- * RPC panel's own call path (src/rpc/rpcRunner.ts: form validation, core RpcClient, reply decoded into the view
+ * RPC panel's own call path (src/features/rpc/rpcRunner.ts: form validation, core RpcClient, reply decoded into the view
  * the page shows), both against the same raw amqplib echo server (noDelay) in a fresh vhost; and 100 concurrent
  * panel calls, counting replies matched to their own request.
  * Exported for the bench runner; it does not run by itself.
@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { resolveProfile } from '../src/core/profile';
 import { AmqpSession } from '../src/core/session';
-import { emptyForm } from '../src/rpc/rpcModel';
-import { RpcRunner } from '../src/rpc/rpcRunner';
-import { PASSWORD, USER, createTestVhost } from '../test/core/support/broker';
+import { emptyForm } from '../src/features/rpc/rpcModel';
+import { RpcRunner } from '../src/features/rpc/rpcRunner';
+import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
 import { startRawRpcServer } from '../test/support/rawRpcServer';
 
 const WARMUP = 200;

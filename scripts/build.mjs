@@ -2,7 +2,7 @@
 // and test/bench bundles (node, vscode external). `--production` minifies and drops source maps.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, mkdirSync, copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -44,7 +44,8 @@ const configs = [
   },
   {
     ...common,
-    entryPoints: find('media/src', (p) => /\.ts$/.test(p) && !p.endsWith('.d.ts')).filter((p) => !p.includes('/shared/')),
+    // Each page script is media/src/<feature>/<name>.page.ts and becomes dist/webview/<name>.js.
+    entryPoints: Object.fromEntries(find('media/src', (p) => p.endsWith('.page.ts')).map((p) => [basename(p, '.page.ts'), p])),
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'esm',
@@ -76,7 +77,7 @@ await (await import('./gen-snippets.mjs')).generateSnippets();
 mkdirSync('dist/webview/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
 
-const contexts = await Promise.all(configs.filter((c) => c.entryPoints.length > 0).map((c) => esbuild.context(c)));
+const contexts = await Promise.all(configs.filter((c) => Object.keys(c.entryPoints).length > 0).map((c) => esbuild.context(c)));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[build] watching');

@@ -12,8 +12,8 @@ const core = { name: 'core', cmd: 'npx', args: ['mocha', '--config', '.mocharc.c
 const extension = { name: 'extension', cmd: 'node', args: ['scripts/test-extension.mjs'], counts: true };
 const tiers = [
   { name: 'build', cmd: 'node', args: ['scripts/build.mjs'], counts: false },
-  { name: 'types', cmd: 'npx', args: ['tsc', '--noEmit', '-p', '.'], counts: false },
-  { name: 'lint', cmd: 'npx', args: ['eslint', 'src', 'test', 'bench'], counts: false },
+  { name: 'types', cmd: 'npm', args: ['run', '--silent', 'check-types'], counts: false },
+  { name: 'lint', cmd: 'npm', args: ['run', '--silent', 'lint'], counts: false },
   core,
   // Faults injected on our own connections only (a proxy the tests control, the management API closing them).
   { name: 'fault', cmd: 'npx', args: ['mocha', '--config', '.mocharc.fault.json'], counts: true },

@@ -1,49 +1,38 @@
-import * as vscode from 'vscode';
-import { Commands } from './commands/ids';
-import { registerCommand } from './commands/registry';
-import { getLogChannel, logger } from './util/log';
-import { ConnectionManager } from './connections/manager';
-import { ConnectionStore } from './connections/store';
-import { Explorer } from './explorer/explorer';
-import type { ExplorerProvider } from './explorer/provider';
-import { AmqpSession } from './core/session';
-import { registerMessagingCommands } from './messaging/register';
-import { generateCodeCommand } from './commands/generateCode';
-import { registerPikaMigration } from './pika/pikaDiagnostics';
-import { RpcService } from './rpc/rpcCommand';
-import { registerTopologyGraphCommands } from './topology/commands';
+import type * as vscode from 'vscode';
+import * as brokerObjects from './features/brokerObjects';
+import * as codegen from './features/codegen';
+import * as connections from './features/connections';
+import type { ConnectionManager } from './features/connections/connectionManager';
+import type { FeatureContext } from './features/context';
+import * as explorer from './features/explorer';
+import { Explorer } from './features/explorer/explorer';
+import type { ExplorerProvider } from './features/explorer/provider';
+import * as messaging from './features/messaging';
+import * as routing from './features/routing';
+import * as rpc from './features/rpc';
+import type { RpcService } from './features/rpc/rpcService';
+import * as platform from './platform';
+import { logger } from './platform/log';
 
-/** Activation only: build the pieces and register them. Keep it cheap (no network, no file scans). */
+/** Activation only: build the shared services, then let each feature register. Cheap: no network, no file scans. */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const started = performance.now();
-  const log = logger('activate');
-  context.subscriptions.push(getLogChannel());
-  context.subscriptions.push(registerCommand(Commands.showLog, () => getLogChannel().show(true)));
-
-  // Connections and the explorer: no network here (connecting happens on a command).
-  const store = new ConnectionStore(context.secrets);
-  const connections = new ConnectionManager(store);
-  const explorer = new Explorer(connections);
-  context.subscriptions.push(store, connections, explorer);
-  // One AMQP session per (connection, vhost), created on first use (no network at activation).
-  connections.setSessionFactory((resolved, creds) => new AmqpSession(resolved, creds));
-  // Messaging (#5): publish, bulk publish, peek, consume.
-  context.subscriptions.push(...registerMessagingCommands(context, connections));
-  // Patterns (#7): code generation for a queue/exchange; pika 0.x diagnostics and quick fixes for Python.
+  const manager = connections.createConnectionManager(context.secrets);
+  const ctx: FeatureContext = { extension: context, connections: manager, explorer: new Explorer(manager) };
+  const rpcService = rpc.createRpcService(ctx);
   context.subscriptions.push(
-    registerCommand(Commands.generateCode, (arg?: unknown) =>
-      generateCodeCommand({ profile: (id) => connections.profile(id), list: () => connections.store.list() }, arg)),
-    ...registerPikaMigration(),
+    ...platform.register(),
+    ...connections.register(ctx),
+    ...explorer.register(ctx),
+    ...brokerObjects.register(ctx),
+    ...messaging.register(ctx),
+    ...rpc.register(ctx, rpcService),
+    ...routing.register(ctx),
+    ...codegen.register(ctx),
   );
-  // RPC (#6): request panel, headless calls (args form), per-workspace history.
-  const rpc = new RpcService(context, connections);
-  context.subscriptions.push(rpc, registerCommand(Commands.rpcCall, (arg?: unknown) => rpc.command(arg)));
-  // Where messages go (#8): route tester, topology graph, live tap (taps stop on deactivation).
-  context.subscriptions.push(...registerTopologyGraphCommands(context, connections, explorer));
-
   const activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, connections, explorer: explorer.provider, explorerView: explorer, rpc };
+  logger('activate').info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, connections: manager, explorer: ctx.explorer.provider, explorerView: ctx.explorer, rpc: rpcService };
 }
 
 export function deactivate(): void {
@@ -55,7 +44,7 @@ export interface ExtensionApi {
   activationMs: number;
   /** Saved connections and their live clients. */
   connections: ConnectionManager;
-  /** RPC panels, history and headless runners (#6). */
+  /** RPC panels, history and headless runners. */
   rpc: RpcService;
   /** The explorer's TreeDataProvider (tests call getChildren on it). */
   explorer: ExplorerProvider;

@@ -1,6 +1,6 @@
 /**
  * Finds pika 0.x calls in Python source (the API of most RabbitMQ tutorials on the web, removed in pika 1.0)
- * and computes their pika 1.x rewrite. Pure text in → findings out, so the editor side (src/pika/) only maps
+ * and computes their pika 1.x rewrite. Pure text in → findings out, so the editor side (src/features/codegen/pikaDiagnostics.ts) only maps
  * them to diagnostics and quick fixes. Calls may span several lines; strings and comments are skipped.
  *
  * Detected:

@@ -2,7 +2,7 @@
  * A vhost's topology for the graph view and the route tester: loads exchanges and queues (paged, at
  * most 500 per request) and every binding through the management API, converts them into a routing
  * snapshot (src/core/routing.ts) and into a graph model (nodes and edges) the topology page lays out.
- * No 'vscode' import; the graph types are also imported (as types only) by the webview script.
+ * No 'vscode' import. The graph types live in ./topologyGraph.ts (the webview script imports them too).
  */
 import { invalidInput, RabbitError } from './errors';
 import type { ManagementClient, RequestOptions } from './management';
@@ -10,40 +10,7 @@ import { MAX_PAGE_SIZE } from './management';
 import type { BindingInfo, ExchangeInfo, QueueInfo } from './model';
 import type { RouteResult, TopologySnapshot } from './routing';
 
-// ---------------------------------------------------------------------------------------------
-// Graph model (shared with the webview page)
-
-export type GraphNodeKind = 'exchange' | 'queue';
-
-export interface GraphNode {
-  /** `x:<name>` for exchanges, `q:<name>` for queues. */
-  id: string;
-  kind: GraphNodeKind;
-  /** The object's name (untrusted text; '' is the default exchange). */
-  name: string;
-  /** Exchange type (direct, topic …) or queue type (classic, quorum, stream). */
-  type: string;
-  /** Tokens such as 'internal', 'builtin', 'default', 'exclusive', 'autoDelete'. */
-  flags: string[];
-}
-
-export type GraphEdgeKind = 'binding' | 'alternate';
-
-export interface GraphEdge {
-  id: string;
-  kind: GraphEdgeKind;
-  from: string;
-  to: string;
-  /** Binding key (bindings) or '' (alternate exchange). */
-  label: string;
-  /** Binding arguments as JSON text ('' when none). */
-  args: string;
-}
-
-export interface TopologyGraph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+import type { GraphEdge, GraphNode, TopologyGraph } from './topologyGraph';
 
 export function exchangeNodeId(name: string): string {
   return `x:${name}`;

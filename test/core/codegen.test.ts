@@ -5,8 +5,8 @@ import amqp from 'amqplib';
 import ts from 'typescript';
 import { generateCode, type GenerateCodeOptions } from '../../src/core/codegen';
 import { isRabbitError } from '../../src/core/errors';
-import { PASSWORD, createTestVhost, type TestVhost } from './support/broker';
-import { Program, programEnv, pythonWithPika, runOk, scratchDir, typeCheck } from './support/programs';
+import { PASSWORD, createTestVhost, type TestVhost } from '../support/broker';
+import { Program, programEnv, pythonWithPika, runOk, scratchDir, typeCheck } from '../support/programs';
 
 describe('codegen', function () {
   this.timeout(120000);

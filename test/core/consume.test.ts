@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { createTestVhost, type TestVhost } from './support/broker';
-import { sessionFor, startProxy, waitFor } from './support/amqpSession';
+import { createTestVhost, type TestVhost } from '../support/broker';
+import { sessionFor, startProxy, waitFor } from '../support/amqpSession';
 import type { AmqpSession } from '../../src/core/session';
 import { isRabbitError, type RabbitError } from '../../src/core/errors';
 import * as ops from '../../src/core/operations';

@@ -18,7 +18,7 @@ import {
   type ConnectionProfile,
 } from '../../src/core/profile';
 import { probeConnection } from '../../src/core/probe';
-import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, type TestVhost } from './support/broker';
+import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, type TestVhost } from '../support/broker';
 
 const base: ConnectionProfile = { id: 'c1', name: 'shared', amqpUrl: 'amqp://alice@mq.example.com:5672/%2F' };
 const target = (p: Partial<ConnectionProfile>) => credentialTarget(resolveProfile({ ...base, ...p }));

@@ -19,8 +19,8 @@ import * as ops from '../../src/core/operations';
 import { peekMessages } from '../../src/core/peek';
 import { resolveProfile } from '../../src/core/profile';
 import type { AmqpSession } from '../../src/core/session';
-import { MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from './support/broker';
-import { sessionFor } from './support/amqpSession';
+import { MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from '../support/broker';
+import { sessionFor } from '../support/amqpSession';
 
 describe('core/deliveryLimit: rules (pure)', () => {
   const lim = (brokerVersion: string, args: Record<string, unknown>, policy?: number, operatorPolicy?: number): EffectiveDeliveryLimit =>

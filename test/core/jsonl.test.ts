@@ -1,7 +1,7 @@
-// The JSON Lines reader behind rabbitmq.publishBulk (src/messaging/jsonl.ts, no vscode import): pure logic, checked
+// The JSON Lines reader behind rabbitmq.publishBulk (src/features/messaging/jsonl.ts, no vscode import): pure logic, checked
 // line by line, with errors that name the line and field. Round trip through the broker is in operations.test.ts.
 import * as assert from 'node:assert/strict';
-import { parseJsonLines } from '../../src/messaging/jsonl';
+import { parseJsonLines } from '../../src/features/messaging/jsonl';
 import { RabbitError } from '../../src/core/errors';
 
 function fieldOf(fn: () => unknown): string | undefined {

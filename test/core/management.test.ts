@@ -12,7 +12,7 @@ import { isRabbitError, type RabbitError, type RabbitErrorCode } from '../../src
 import { ManagementClient } from '../../src/core/management';
 import type { BindingInfo } from '../../src/core/model';
 import { resolveProfile, type Credentials, type TlsOptions } from '../../src/core/profile';
-import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from './support/broker';
+import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from '../support/broker';
 
 const QUEUE_COUNT = 1200;
 const qname = (i: number) => `page-q-${String(i).padStart(4, '0')}`;

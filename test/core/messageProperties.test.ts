@@ -9,10 +9,10 @@ import { parseMessageProperties, PROPERTY_NAMES } from '../../src/core/messagePr
 import * as ops from '../../src/core/operations';
 import { peekMessages } from '../../src/core/peek';
 import type { AmqpSession } from '../../src/core/session';
-import { parseJsonLines, toJsonLines, decodedToPublish } from '../../src/messaging/jsonl';
-import { INSPECTOR_DECODE } from '../../src/messaging/inspectorModel';
-import { sessionFor } from './support/amqpSession';
-import { createTestVhost, type TestVhost } from './support/broker';
+import { parseJsonLines, toJsonLines, decodedToPublish } from '../../src/features/messaging/jsonl';
+import { INSPECTOR_DECODE } from '../../src/features/messaging/inspectorModel';
+import { sessionFor } from '../support/amqpSession';
+import { createTestVhost, type TestVhost } from '../support/broker';
 
 function refused(input: unknown, field: string, allowed?: RegExp): RabbitError {
   let caught: unknown;

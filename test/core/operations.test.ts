@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import { createTestVhost, mgmt, type TestVhost } from './support/broker';
-import { sessionFor } from './support/amqpSession';
+import { createTestVhost, mgmt, type TestVhost } from '../support/broker';
+import { sessionFor } from '../support/amqpSession';
 import type { AmqpSession } from '../../src/core/session';
 import { isRabbitError, type RabbitError } from '../../src/core/errors';
 import * as ops from '../../src/core/operations';

@@ -3,8 +3,8 @@
 import * as assert from 'node:assert/strict';
 import ts from 'typescript';
 import { PATTERNS, renderProgram, type PatternLanguage } from '../../src/core/patterns';
-import { createTestVhost, mgmt, type TestVhost } from './support/broker';
-import { Program, expandSnippet, programEnv, pythonWithPika, runOk, scratchDir } from './support/programs';
+import { createTestVhost, mgmt, type TestVhost } from '../support/broker';
+import { Program, expandSnippet, programEnv, pythonWithPika, runOk, scratchDir } from '../support/programs';
 
 type Side = 'hello-producer' | 'hello-consumer' | 'work-producer' | 'work-consumer' | 'fanout-producer' | 'fanout-consumer' | 'direct-producer' | 'direct-consumer' | 'topic-producer' | 'topic-consumer' | 'rpc-server' | 'rpc-client';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { createTestVhost, type TestVhost } from './support/broker';
-import { sessionFor } from './support/amqpSession';
+import { createTestVhost, type TestVhost } from '../support/broker';
+import { sessionFor } from '../support/amqpSession';
 import * as ops from '../../src/core/operations';
 import { peekMessages } from '../../src/core/peek';
 import { isRabbitError } from '../../src/core/errors';

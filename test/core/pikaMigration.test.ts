@@ -1,11 +1,11 @@
-// pika 0.x → 1.x: detection and rewrites on small cases, then the seed tutorial's own Python code, which
-// fails on pika 1.2 as written and runs against the broker once fixed.
+// pika 0.x → 1.x: detection and rewrites on small cases, then our tutorial-shaped pika 0.x samples
+// (test/fixtures/pika0x), which fail on pika 1.2 as written and run against the broker once fixed.
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { applyPikaFixes, findPikaIssues, migratePikaSource } from '../../src/core/pikaMigration';
-import { AMQP_HOST, AMQP_PORT, PASSWORD, USER, createTestVhost, type TestVhost } from './support/broker';
-import { Program, REPO_ROOT, programEnv, pythonWithPika, runOk, scratchDir } from './support/programs';
+import { join } from 'node:path';
+import { applyPikaFixes, findPikaIssues, migratePikaSource, type PikaCode } from '../../src/core/pikaMigration';
+import { AMQP_HOST, AMQP_PORT, PASSWORD, USER, createTestVhost, type TestVhost } from '../support/broker';
+import { Program, REPO_ROOT, programEnv, pythonWithPika, runOk, scratchDir } from '../support/programs';
 
 describe('pika 0.x detection and rewrite', () => {
   it('basic_consume(callback, queue=…, no_ack=True) becomes the pika 1.x call', () => {
@@ -75,24 +75,24 @@ describe('pika 0.x detection and rewrite', () => {
   });
 });
 
-/** The seed tutorial (../shared/seeds relative to the repository). */
-function seedPythonBlocks(): string[] {
-  const dir = resolve(REPO_ROOT, '../shared/seeds');
-  const file = readdirSync(dir).filter((f) => f.endsWith('.txt')).map((f) => join(dir, f)).find((f) => readFileSync(f, 'utf8').includes('basic_consume'));
-  assert.ok(file, `no seed tutorial with pika code in ${dir}`);
-  return [...readFileSync(file, 'utf8').matchAll(/```python\r?\n([\s\S]*?)```/g)].map((m) => m[1]);
+/** Our pika 0.x samples (test/fixtures/pika0x): tutorial-shaped programs that fail on pika 1.x as written. */
+const SAMPLES_DIR = join(REPO_ROOT, 'test', 'fixtures', 'pika0x');
+function samples(): Map<string, string> {
+  const names = readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.py')).sort();
+  assert.ok(names.length >= 10, `only ${names.length} samples in ${SAMPLES_DIR}`);
+  return new Map(names.map((n) => [n, readFileSync(join(SAMPLES_DIR, n), 'utf8')]));
 }
 
-describe('the seed tutorial, migrated, against the real broker', function () {
+describe('the pika 0.x samples, migrated, against the real broker', function () {
   this.timeout(90000);
   let vhost: TestVhost;
-  const dir = scratchDir('seed');
-  let blocks: string[];
+  const dir = scratchDir('pika0x');
+  let sources: Map<string, string>;
   const running: Program[] = [];
 
   before(async () => {
-    vhost = await createTestVhost('pika-seed');
-    blocks = seedPythonBlocks();
+    vhost = await createTestVhost('pika-samples');
+    sources = samples();
   });
   after(async () => {
     await Promise.all(running.map((p) => p.stop()));
@@ -100,107 +100,107 @@ describe('the seed tutorial, migrated, against the real broker', function () {
     await vhost?.delete();
   });
 
-  /**
-   * The seed's code for this broker: prose lines inside a code block are cut, the connection goes to the
-   * test vhost (the seed connects to 127.0.0.1:5672 '/'), sleeps that only slow the test are removed.
-   */
+  /** The sample's code for this broker: the connection goes to the test vhost (the samples use localhost '/'). */
   function forBroker(code: string): string {
-    const lines = code.split('\n');
-    const prose = lines.findIndex((l) => /^[^\x00-\x7f]/.test(l));
     const url = `amqp://${encodeURIComponent(USER)}:${encodeURIComponent(PASSWORD)}@${AMQP_HOST}:${AMQP_PORT}/${encodeURIComponent(vhost.name)}`;
-    return (prose >= 0 ? lines.slice(0, prose) : lines)
-      .join('\n')
-      .replace(/pika\.ConnectionParameters\([^)]*\)/g, `pika.URLParameters('${url}')`)
-      .replace(/time\.sleep\(\s*\d+(\.\d+)?\s*\)/g, 'time.sleep(0)')
-      .replace(/\*\*\s*$/, '');
+    const out = code.replace(/pika\.ConnectionParameters\([^)]*\)/g, `pika.URLParameters('${url}')`);
+    assert.notEqual(out, code, 'sample without pika.ConnectionParameters(…)');
+    return out;
   }
 
-  function block(...needles: string[]): string {
-    const found = blocks.filter((b) => needles.every((n) => b.includes(n)));
-    assert.equal(found.length, 1, `expected one seed block with ${needles.join(' + ')}, found ${found.length}`);
-    return found[0];
+  function source(name: string): string {
+    const text = sources.get(name);
+    assert.ok(text !== undefined, `no sample ${name} in ${SAMPLES_DIR}`);
+    return text;
   }
 
   let n = 0;
   function file(code: string): string {
-    return dir.write(`seed_${n++}.py`, code);
+    return dir.write(`sample_${n++}.py`, code);
   }
 
-  async function consumer(code: string, label: string): Promise<Program> {
-    const p = new Program(label, pythonWithPika(), [file(forBroker(migratePikaSource(code)))], programEnv({}));
+  async function consumer(name: string, args: string[] = []): Promise<Program> {
+    const p = new Program(name, pythonWithPika(), [file(forBroker(migratePikaSource(source(name)))), ...args], programEnv({}));
     running.push(p);
     await p.waitForLine(/Waiting for messages|Awaiting RPC requests/);
     return p;
   }
 
-  function produce(code: string, label: string): Promise<Program> {
-    return runOk(label, pythonWithPika(), [file(forBroker(migratePikaSource(code)))], programEnv({}));
+  function produce(name: string): Promise<Program> {
+    return runOk(name, pythonWithPika(), [file(forBroker(migratePikaSource(source(name))))], programEnv({}));
   }
 
   const got = (p: Program, items: string[]) => p.waitFor(items.join(', '), (lines) => items.every((i) => lines.includes(` [x] Received ${i}`)));
 
-  it('finds pika 0.x calls in the seed, and none remain after the fix', () => {
-    const findings = blocks.flatMap((b) => findPikaIssues(b));
+  it('finds every kind of pika 0.x call in the samples, and none remain after the fix', () => {
+    const findings = [...sources.values()].flatMap((b) => findPikaIssues(b));
     assert.ok(findings.length >= 15, `only ${findings.length} findings`);
-    for (const b of blocks) assert.deepEqual(findPikaIssues(migratePikaSource(b)), []);
+    const kinds: PikaCode[] = ['pika-0x-basic-consume', 'pika-0x-no-ack', 'pika-0x-exchange-type', 'pika-0x-queue-declare-queue', 'pika-0x-immediate', 'pika-0x-add-timeout'];
+    assert.deepEqual([...new Set(findings.map((f) => f.code))].sort(), [...kinds].sort());
+    for (const [name, b] of sources) {
+      assert.ok(findPikaIssues(b).length > 0, `${name} has no pika 0.x call`);
+      assert.deepEqual(findPikaIssues(migratePikaSource(b)), [], name);
+    }
   });
 
-  it('as written, the seed consumer fails on pika 1.2 with a TypeError', async () => {
-    const p = new Program('seed consumer (unfixed)', pythonWithPika(), [file(forBroker(block("queue='test'", 'no_ack=True')))], programEnv({}));
+  it('as written, the hello-world consumer fails on pika 1.2 with a TypeError', async () => {
+    const p = new Program('receive.py (unfixed)', pythonWithPika(), [file(forBroker(source('receive.py')))], programEnv({}));
     running.push(p);
     const code = await p.done();
     assert.notEqual(code, 0);
     assert.match(p.stderr, /TypeError/);
   });
 
-  it('every migrated seed block compiles', async () => {
-    const files = blocks.map((b) => file(forBroker(migratePikaSource(b))));
+  it('every migrated sample compiles', async () => {
+    const files = [...sources.values()].map((b) => file(forBroker(migratePikaSource(b))));
     await runOk('py_compile', pythonWithPika(), ['-m', 'py_compile', ...files], programEnv({}));
   });
 
-  it('simple queue: Product → Consume, and the ack consumer', async () => {
-    const c = await consumer(block("queue='test'", 'no_ack=True'), 'seed consume');
-    await produce(block("body='Hello World!'"), 'seed product');
+  it('hello world: send → receive, then send → basic_get', async () => {
+    const c = await consumer('receive.py');
+    await produce('send.py');
     await got(c, ["b'Hello World!'"]);
     await c.stop();
-    const acking = await consumer(block("queue='test'", 'no_ack=False'), 'seed ack consumer');
-    await produce(block("body='Hello World!'"), 'seed product');
-    await got(acking, ["b'Hello World!'"]);
+    await produce('send.py');
+    const g = await produce('get.py');
+    assert.ok(g.lines.includes(" [x] Got b'Hello World!'"), g.lines.join('\n'));
   });
 
-  it('persistent queue: 10 persistent messages reach the consumer', async () => {
-    const c = await consumer(block("'test_persistent',durable=True", 'basic_consume'), 'seed persistent consume');
-    await produce(block("'test_persistent',durable=True", 'for i in range(10)'), 'seed persistent product');
-    await got(c, [...Array(10).keys()].map((i) => `b'${i}'`));
+  it('work queue: 10 persistent tasks reach the acknowledging worker', async () => {
+    const c = await consumer('worker.py');
+    await produce('new_task.py');
+    await got(c, [...Array(10).keys()].map((i) => `b'task ${i}'`));
   });
 
   it('fanout: the subscriber gets the 10 messages', async () => {
-    const c = await consumer(block("'test123'", 'queue_bind'), 'seed fanout subscriber');
-    await produce(block("'test123'", 'for i in range(10)'), 'seed fanout publisher');
-    await got(c, [...Array(10).keys()].map((i) => `b'${i}'`));
+    const c = await consumer('receive_logs.py');
+    await produce('emit_log.py');
+    await got(c, [...Array(10).keys()].map((i) => `b'log ${i}'`));
   });
 
-  it('direct: subscriber 1 (error, warning, info) gets both, subscriber 2 (error, warning) only the error', async () => {
-    const s1 = await consumer(block("'test321'", "['error','warning','info']"), 'seed direct subscriber 1');
-    const s2 = await consumer(block("'test321'", "['error','warning']"), 'seed direct subscriber 2');
-    await produce(block("'test321'", 'info msg'), 'seed direct publisher');
+  it('direct: subscriber 1 (info, error) gets both, subscriber 2 (error) only the error', async () => {
+    const s1 = await consumer('receive_logs_direct.py', ['info', 'error']);
+    const s2 = await consumer('receive_logs_direct.py', ['error']);
+    await produce('emit_log_direct.py');
     await got(s1, ["b'info msg'", "b'error msg'"]);
     await got(s2, ["b'error msg'"]);
     // The info message was published first: had it been routed to subscriber 2, it would be there already.
     assert.ok(!s2.lines.includes(" [x] Received b'info msg'"));
+    assert.ok(!s1.lines.includes(" [x] Received b'warning msg'"));
   });
 
-  it("topic: 'test.#' gets test.123 and test.123.321", async () => {
-    const c = await consumer(block("'test333'", 'test.#'), 'seed topic subscriber');
-    await produce(block("'test333'", 'test.123.321'), 'seed topic publisher');
-    await got(c, ["b'test.123 msg'", "b' test.123.321 msg'"]);
+  it("topic: 'kern.#' and '*.critical' get kern.info, kern.disk.critical and cron.critical, not cron.info", async () => {
+    const c = await consumer('receive_logs_topic.py', ['kern.#', '*.critical']);
+    await produce('emit_log_topic.py');
+    await got(c, ["b'kern.info msg'", "b'kern.disk.critical msg'", "b'cron.critical msg'"]);
+    // cron.info was published first: had it been routed here, it would be here already.
+    assert.ok(!c.lines.includes(" [x] Received b'cron.info msg'"));
   });
 
-  it('RPC: the client runs a command on the server and prints its output', async () => {
-    await consumer(block("'rpc_queue'", 'on_request'), 'seed rpc service');
-    const client = new Program('seed rpc client', pythonWithPika(), [file(forBroker(migratePikaSource(block('FibonacciRpcClient'))))], programEnv({}), 'echo seed-rpc-ok\n');
+  it('RPC: the client gets fib(n) from the server', async () => {
+    await consumer('rpc_server.py');
+    const client = new Program('rpc_client.py', pythonWithPika(), [file(forBroker(migratePikaSource(source('rpc_client.py'))))], programEnv({}), '10\n30\n');
     running.push(client);
-    // The client reads commands until end of input (then input() raises EOFError and it exits).
-    await client.waitFor('the reply', (lines) => lines.some((l) => l.includes('[.] Get') && l.includes('seed-rpc-ok')));
+    await client.waitFor('both replies', (lines) => lines.includes(' [.] Got 55') && lines.includes(' [.] Got 832040'));
   });
 });

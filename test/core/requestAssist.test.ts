@@ -6,9 +6,9 @@ import { parseRequestFile } from '../../src/core/requestFile';
 import { ManagementClient } from '../../src/core/management';
 import * as ops from '../../src/core/operations';
 import type { AmqpSession } from '../../src/core/session';
-import { sessionFor } from './support/amqpSession';
+import { sessionFor } from '../support/amqpSession';
 import { resolveProfile } from '../../src/core/profile';
-import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, type TestVhost } from './support/broker';
+import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, type TestVhost } from '../support/broker';
 
 /** Completion at the `|` of the text. */
 function at(text: string): ReturnType<typeof completionAt> {

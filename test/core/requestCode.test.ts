@@ -8,8 +8,8 @@ import { parseRequestFile, prepareBlock, type PreparedRequest } from '../../src/
 import { requestToCode, type CodeTarget } from '../../src/core/requestCode';
 import * as ops from '../../src/core/operations';
 import type { AmqpSession } from '../../src/core/session';
-import { sessionFor } from './support/amqpSession';
-import { createTestVhost, type TestVhost } from './support/broker';
+import { sessionFor } from '../support/amqpSession';
+import { createTestVhost, type TestVhost } from '../support/broker';
 
 async function prep(text: string): Promise<PreparedRequest> {
   const f = parseRequestFile(text);

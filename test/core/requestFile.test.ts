@@ -20,8 +20,8 @@ import { compileTemplate, parseDotenv, TemplateScope } from '../../src/core/requ
 import * as ops from '../../src/core/operations';
 import type { AmqpSession } from '../../src/core/session';
 import { startRawRpcServer } from '../support/rawRpcServer';
-import { sessionFor } from './support/amqpSession';
-import { createTestVhost, type TestVhost } from './support/broker';
+import { sessionFor } from '../support/amqpSession';
+import { createTestVhost, type TestVhost } from '../support/broker';
 
 function parse(text: string): RequestFile {
   return parseRequestFile(text);

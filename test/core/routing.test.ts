@@ -15,7 +15,7 @@ import {
   type TopologyExchange,
   type TopologySnapshot,
 } from '../../src/core/routing';
-import { createTestVhost, mgmt, type TestVhost } from './support/broker';
+import { createTestVhost, mgmt, type TestVhost } from '../support/broker';
 import { prng } from '../support/prng';
 
 // ------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import { createTestVhost, type TestVhost } from './support/broker';
-import { sessionFor, startProxy } from './support/amqpSession';
+import { createTestVhost, type TestVhost } from '../support/broker';
+import { sessionFor, startProxy } from '../support/amqpSession';
 import type { AmqpSession } from '../../src/core/session';
 import { isRabbitError } from '../../src/core/errors';
 import * as ops from '../../src/core/operations';

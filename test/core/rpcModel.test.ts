@@ -1,10 +1,10 @@
-// The RPC panel's model (src/rpc/rpcModel.ts): form and args validation (field named, before anything is sent)
+// The RPC panel's model (src/features/rpc/rpcModel.ts): form and args validation (field named, before anything is sent)
 // and the bounded per-workspace history / saved requests. Pure code, no broker.
 import * as assert from 'node:assert/strict';
 import { RabbitError } from '../../src/core/errors';
-import { argsToForm, emptyForm, isHeadlessArgs, RpcHistory, validateForm, HISTORY_BODY_LIMIT } from '../../src/rpc/rpcModel';
-import { toCallOptions } from '../../src/rpc/rpcRunner';
-import type { CallView } from '../../src/webviews/protocol/rpc';
+import { argsToForm, emptyForm, isHeadlessArgs, RpcHistory, validateForm, HISTORY_BODY_LIMIT } from '../../src/features/rpc/rpcModel';
+import { toCallOptions } from '../../src/features/rpc/rpcRunner';
+import type { CallView } from '../../src/features/rpc/rpcProtocol';
 
 function field(fn: () => unknown): string | undefined {
   try {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { createTestVhost, PASSWORD, USER, AMQP_HOST, type TestVhost } from './support/broker';
-import { sessionFor, startProxy, waitFor } from './support/amqpSession';
+import { createTestVhost, PASSWORD, USER, AMQP_HOST, type TestVhost } from '../support/broker';
+import { sessionFor, startProxy, waitFor } from '../support/amqpSession';
 import { AmqpSession, type SessionState } from '../../src/core/session';
 import { resolveProfile } from '../../src/core/profile';
 import { RabbitError, isRabbitError } from '../../src/core/errors';

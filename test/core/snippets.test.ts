@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PATTERN_LANGUAGES, snippetFileText, type SnippetEntry } from '../../src/core/patterns';
 import { findPikaIssues } from '../../src/core/pikaMigration';
-import { REPO_ROOT, expandSnippet, pythonWithPika, scratchDir, typeCheck } from './support/programs';
+import { REPO_ROOT, expandSnippet, pythonWithPika, scratchDir, typeCheck } from '../support/programs';
 
 function readSnippets(language: string): Record<string, SnippetEntry> {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'snippets', `${language}.json`), 'utf8')) as Record<string, SnippetEntry>;

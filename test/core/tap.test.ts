@@ -10,8 +10,8 @@ import type { BindingInfo, ExchangeInfo } from '../../src/core/model';
 import { resolveProfile } from '../../src/core/profile';
 import type { AmqpSession } from '../../src/core/session';
 import { isTapQueue, planTap, startTap, tracerHeld, type TapHandle, type TapMessageMeta, type TapPlan } from '../../src/core/tap';
-import { createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from './support/broker';
-import { sessionFor, startProxy } from './support/amqpSession';
+import { createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
+import { sessionFor, startProxy } from '../support/amqpSession';
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,8 +7,8 @@ import { resolveProfile } from '../../src/core/profile';
 import { RoutingIndex } from '../../src/core/routing';
 import { bindingEdgeId, exchangeNodeId, loadTopology, queueNodeId, routeHighlight, type LoadedTopology } from '../../src/core/topology';
 import { isRabbitError } from '../../src/core/errors';
-import { layoutGraph } from '../../media/src/shared/graphLayout';
-import { AMQP_HOST, AMQP_PORT, createTestVhost, MGMT_URL, PASSWORD, USER, type TestVhost } from './support/broker';
+import { layoutGraph } from '../../media/src/routing/graphLayout';
+import { AMQP_HOST, AMQP_PORT, createTestVhost, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
 
 function client(): ManagementClient {
   const resolved = resolveProfile({ id: 't', name: 't', amqpUrl: `amqp://${encodeURIComponent(USER)}@${AMQP_HOST}:${AMQP_PORT}/`, managementUrl: MGMT_URL });

@@ -2,7 +2,7 @@
 // (no password stored) is connected with "Connect to localhost", and the tree shows vhost → Queues/Exchanges.
 // Screenshot: test-artifacts/e2e/explorer-tree.png.
 import * as assert from 'node:assert/strict';
-import { createTestVhost, mgmt, type TestVhost } from '../core/support/broker';
+import { createTestVhost, mgmt, type TestVhost } from '../support/broker';
 import {
   type E2eServer, type Workbench, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, treeRows, waitForTreeRow, workbenchHooks,
 } from './support/workbench';

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import type { Frame } from 'playwright-core';
-import { createTestVhost, type TestVhost } from '../core/support/broker';
+import { createTestVhost, type TestVhost } from '../support/broker';
 import {
   type E2eServer, type Workbench, findWebviewFrame, openViewContainer, openWorkbench, runCommand, screenshot, startCodeServer, waitForTreeRow, workbenchHooks, answerQuickInput,
 } from './support/workbench';

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
-import type { ExplorerNode } from '../../src/explorer/nodes/base';
-import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, PASSWORD, USER, type TestVhost } from '../core/support/broker';
+import type { ExplorerNode } from '../../src/features/explorer/nodes/base';
+import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, PASSWORD, USER, type TestVhost } from '../support/broker';
 import { createQueues, queueNames } from '../support/bulkQueues';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';

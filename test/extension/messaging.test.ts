@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
-import type { ConsumeCommandResult } from '../../src/messaging/consumeCommand';
-import type { PeekCommandResult } from '../../src/messaging/peekCommand';
-import type { PublishBulkResult, PublishCommandResult } from '../../src/messaging/publishCommands';
-import { createTestVhost, PASSWORD, type TestVhost } from '../core/support/broker';
+import type { ConsumeCommandResult } from '../../src/features/messaging/consumeCommand';
+import type { PeekCommandResult } from '../../src/features/messaging/peekCommand';
+import type { PublishBulkResult, PublishCommandResult } from '../../src/features/messaging/publishCommands';
+import { createTestVhost, PASSWORD, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 

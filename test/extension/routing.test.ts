@@ -6,9 +6,9 @@ import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { RouteResult } from '../../src/core/routing';
 import type { ExtensionApi } from '../../src/extension';
-import type { TapSession } from '../../src/topology/tap';
-import type { TopologyPanel } from '../../src/webviews/topology';
-import { createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../core/support/broker';
+import type { TapSession } from '../../src/features/routing/tap';
+import type { TopologyPanel } from '../../src/features/routing/topologyPanel';
+import { createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
-import { HISTORY_LIMIT, RpcHistory, emptyForm } from '../../src/rpc/rpcModel';
-import type { RpcCommandResult } from '../../src/rpc/rpcCommand';
-import type { RpcPanel } from '../../src/webviews/rpc';
-import type { CallView } from '../../src/webviews/protocol/rpc';
-import { createTestVhost, mgmt, PASSWORD, type TestVhost } from '../core/support/broker';
+import { HISTORY_LIMIT, RpcHistory, emptyForm } from '../../src/features/rpc/rpcModel';
+import type { RpcCommandResult } from '../../src/features/rpc/rpcService';
+import type { RpcPanel } from '../../src/features/rpc/rpcPanel';
+import type { CallView } from '../../src/features/rpc/rpcProtocol';
+import { createTestVhost, mgmt, PASSWORD, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 

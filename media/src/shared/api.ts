@@ -2,7 +2,7 @@
  * Webview-side helpers shared by every page: the typed VS Code API and DOM builders that only ever set text
  * (textContent / attributes), never HTML — untrusted bodies, headers and names stay inert.
  */
-import type { Message } from '../../../src/webviews/protocol/common';
+import type { Message } from '../../../src/platform/webview/protocol';
 
 interface VsCodeApi<S> {
   postMessage(message: unknown): void;

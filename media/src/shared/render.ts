@@ -3,7 +3,7 @@
  * tree and a hex dump. Text only: every value is set through h() (text nodes / attributes), never as HTML.
  */
 import { h } from './api';
-import type { JsonValue } from '../../../src/webviews/protocol/inspector';
+import type { JsonValue } from '../../../src/features/messaging/inspectorProtocol';
 
 /** Hex dumps longer than this are cut. */
 export const HEX_LIMIT = 64 * 1024;

@@ -6,8 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from '../support/broker';
-import { sessionFor, waitFor } from '../support/amqpSession';
+import { AMQP_HOST, AMQP_PORT, MGMT_URL, PASSWORD, USER, createTestVhost, mgmt, type TestVhost } from '../../support/broker';
+import { sessionFor, waitFor } from '../../support/amqpSession';
 import { startRawRpcServer } from '../../support/rawRpcServer';
 import { startFaultProxy, type FaultProxy } from '../../support/faultProxy';
 import { printFaultTableAtEnd, recordFault } from '../../support/faultTable';

@@ -6,8 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, type TestVhost } from '../support/broker';
-import { sessionFor, waitFor } from '../support/amqpSession';
+import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, type TestVhost } from '../../support/broker';
+import { sessionFor, waitFor } from '../../support/amqpSession';
 import { startFaultProxy, type FaultProxy } from '../../support/faultProxy';
 import { printFaultTableAtEnd, recordFault } from '../../support/faultTable';
 import { AmqpSession, type AmqpSessionOptions, type ReconnectStatus } from '../../../src/core/session';
