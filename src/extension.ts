@@ -8,6 +8,7 @@ import * as explorer from './features/explorer';
 import { Explorer } from './features/explorer/explorer';
 import type { ExplorerProvider } from './features/explorer/provider';
 import * as messaging from './features/messaging';
+import * as requestFiles from './features/requestFiles';
 import * as routing from './features/routing';
 import * as rpc from './features/rpc';
 import type { RpcService } from './features/rpc/rpcService';
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...rpc.register(ctx, rpcService),
     ...routing.register(ctx),
     ...codegen.register(ctx),
+    ...requestFiles.register(ctx),
   );
   const activationMs = performance.now() - started;
   logger('activate').info(`activated in ${activationMs.toFixed(1)} ms`);

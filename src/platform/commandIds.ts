@@ -36,6 +36,12 @@ export const Commands = {
   showTopology: 'rabbitmq.showTopology',
   tap: 'rabbitmq.tap',
   stopTap: 'rabbitmq.stopTap',
+  // request files
+  newRequestFile: 'rabbitmq.newRequestFile',
+  runRequestBlock: 'rabbitmq.runRequestBlock',
+  copyRequestAsCode: 'rabbitmq.copyRequestAsCode',
+  selectRequestEnvironment: 'rabbitmq.selectRequestEnvironment',
+  showRequestResults: 'rabbitmq.showRequestResults',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
