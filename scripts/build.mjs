@@ -32,6 +32,16 @@ const configs = [
     metafile: true,
   },
   {
+    // The request-file runtime: its own bundle, required when the first request file opens (not at activation).
+    ...common,
+    entryPoints: ['src/features/requestFiles/lazy.ts'],
+    outfile: 'dist/requestFiles.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode'],
+  },
+  {
     // faker for {{$faker …}} in request files: its own bundle, required on first use (never at activation).
     ...common,
     sourcemap: false,

@@ -38,7 +38,19 @@ export interface RabbitErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * Marks RabbitErrors across copies of this module: a lazily loaded bundle (request files) has its own copy, and
+ * `instanceof RabbitError` must hold for errors made by either copy.
+ */
+const BRAND = Symbol.for('rabbitmq-workbench.RabbitError');
+
 export class RabbitError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check; RabbitError itself recognizes every copy's errors.
+    if (!Object.hasOwn(this, BRAND)) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   readonly code: RabbitErrorCode;
   readonly replyCode?: number;
   readonly httpStatus?: number;
@@ -55,8 +67,10 @@ export class RabbitError extends Error {
     this.field = options.field;
     this.hint = options.hint;
     this.brokerText = options.brokerText;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
+Object.defineProperty(RabbitError, BRAND, { value: true });
 
 /** Input that is wrong before anything is sent. `field` names the field. */
 export function invalidInput(field: string, problem: string, hint?: string): RabbitError {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import { isRabbitError, type RabbitError } from '../../src/core/errors';
+import { isRabbitError, RabbitError } from '../../src/core/errors';
 import {
   blockAt,
   parseRequestFile,
@@ -16,7 +16,7 @@ import {
   type PublishRequest,
   type RequestFile,
 } from '../../src/core/requestFile';
-import { compileTemplate, parseDotenv, TemplateScope } from '../../src/core/requestTemplates';
+import { compileTemplate, parseDotenv, TemplateError, TemplateScope } from '../../src/core/requestTemplates';
 import * as ops from '../../src/core/operations';
 import type { AmqpSession } from '../../src/core/session';
 import { startRawRpcServer } from '../support/rawRpcServer';
@@ -258,6 +258,24 @@ describe('core/requestFile: parsing (pure)', () => {
 });
 
 describe('core/requestFile: templates and evaluation (pure)', () => {
+  it('RabbitError is recognized across copies of the module (the request-file bundle has its own)', () => {
+    // What a second copy of errors.ts makes: a different class with the same brand.
+    class OtherCopy extends Error {
+      readonly code = 'CANCELLED';
+      constructor() {
+        super('from the other bundle');
+        Object.defineProperty(this, Symbol.for('rabbitmq-workbench.RabbitError'), { value: true });
+      }
+    }
+    assert.ok(new OtherCopy() instanceof RabbitError);
+    assert.ok(isRabbitError(new OtherCopy(), 'CANCELLED'));
+    assert.ok(!(new Error('plain') instanceof RabbitError));
+    assert.ok(!((null as unknown as object) instanceof RabbitError));
+    const te = new TemplateError({ line: 0, column: 0 }, 1, 'bad');
+    assert.ok(te instanceof TemplateError && te instanceof RabbitError);
+    assert.ok(!(new RabbitError('INVALID_INPUT', 'x') instanceof TemplateError), 'subclasses keep the prototype check');
+  });
+
   it('built-ins: $uuid, $timestamp, $isoTimestamp, $randomInt, $counter, $dotenv, $processEnv', () => {
     const now = Date.UTC(2024, 4, 1, 10, 0, 0);
     const scope = new TemplateScope({ now: () => now, dotenv: { TOKEN: 't0k' }, processEnv: { HOME_X: '/h' } });
