@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { invalidInput, isRabbitError, RabbitError } from '../../core/errors';
 import { requestToCode, type CodeTarget } from '../../core/requestCode';
-import { assertAllowed, blockAt, fileUsesFaker, prepareBlock, runPrepared, type BlockResult, type PreparedRequest, type RequestBlock, type RequestFile } from '../../core/requestFile';
+import { assertAllowed, blockAt, fileUsesFaker, prepareBlock, requestError, runPrepared, type BlockResult, type PreparedRequest, type RequestBlock, type RequestFile } from '../../core/requestFile';
 import type { FakerLike } from '../../core/requestTemplates';
 import type { AmqpSession } from '../../core/session';
 import type { PeekResult } from '../../core/peek';
@@ -123,6 +123,9 @@ export class RequestRunner {
   /** rabbitmq.runRequestBlock */
   async run(a0?: unknown, a1?: unknown): Promise<RunOutcome> {
     const t = await this.target(a0, a1);
+    // A block with errors fails before anything else (no connection quick pick for a block that cannot run).
+    const firstError = t.block.diagnostics.find((d) => d.severity === 'error');
+    if (firstError) throw requestError(firstError);
     const scope = await this.scopes.resolve(t.doc.uri, t.file);
     const started = new Date();
     try {
