@@ -29,6 +29,11 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
+/** True when the extension's dist/<name> bundle has been required in this extension host. */
+function loaded(name: string): boolean {
+  return Object.keys(require.cache).some((k) => k.endsWith(`${join('dist', name)}`) && !k.includes('dist-test'));
+}
+
 function fib(n: number): number {
   let a = 0;
   let b = 1;
@@ -93,7 +98,9 @@ describe('request files', function () {
 
   it('*.rabbitmq files get the language; "New Request File" writes an example that parses clean', async () => {
     assert.ok((await vscode.languages.getLanguages()).includes('rabbitmq'));
+    assert.equal(loaded('requestFiles.js'), false, 'activation does not load the request-file bundle');
     const doc = await open('lang.rabbitmq', 'PEEK q\n');
+    await waitFor('the request-file bundle to load with the first request file', () => loaded('requestFiles.js') || undefined);
     assert.equal(doc.languageId, 'rabbitmq');
     const fresh = await run<vscode.TextDocument>('rabbitmq.newRequestFile');
     assert.equal(fresh.languageId, 'rabbitmq');
@@ -257,6 +264,7 @@ describe('request files', function () {
     await vscode.workspace.getConfiguration('rabbitmq').update('environments', { $shared: { tenant: 'shared-t' }, dev: { queue: 'rf-env' } }, vscode.ConfigurationTarget.Global);
     assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: 'dev' }), 'dev');
     writeFileSync(join(dir, '.env'), 'TOKEN=from-dotenv\n');
+    assert.equal(loaded('faker.js'), false, 'faker is not loaded before a file uses it');
     const doc = await open('env.rabbitmq', 'PUBLISH "" {{queue}}\ncontent-type: application/json\nheader x-token: {{$dotenv TOKEN}}\n\n{"tenant": "{{tenant}}", "name": "{{$faker person.firstName}}"}\n');
     const r = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, line: 0 });
     assert.equal(r.result?.verb === 'PUBLISH' && r.result.confirmed, 1);
@@ -264,6 +272,7 @@ describe('request files', function () {
     const body = JSON.parse(m.content.toString()) as { tenant: string; name: string };
     assert.equal(body.tenant, 'shared-t');
     assert.ok(body.name.length > 0);
+    assert.equal(loaded('faker.js'), true);
     assert.equal(m.properties.headers?.['x-token'], 'from-dotenv');
     assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: null }), undefined);
     await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, line: 0 }), /variable "queue" is not defined/);
