@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { RunOutcome } from '../../src/features/requestFiles/runner';
 import { parseRequestFile } from '../../src/core/requestFile';
-import { createTestVhost, PASSWORD, type TestVhost } from '../support/broker';
+import { createTestVhost, MGMT_URL, PASSWORD, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 
@@ -75,8 +75,8 @@ describe('request files', function () {
     assert.ok(ext);
     api = await ext.activate();
     v = await createTestVhost('reqfiles');
-    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-test', amqpUrl: v.profileUrl, password: PASSWORD })).id;
-    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-ro', amqpUrl: v.profileUrl, password: PASSWORD, readOnly: true })).id;
+    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-test', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD })).id;
+    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-ro', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD, readOnly: true })).id;
     await run('rabbitmq.connect', { id: readOnlyId });
     // Connected last: the active connection, which files without "# @connection" run on.
     await run('rabbitmq.connect', { id: connectionId });
@@ -115,7 +115,7 @@ describe('request files', function () {
     assert.equal(files.length, 6);
     // The RPC example needs a server: the tutorial's fib server in amqplib.
     const server = await raw.createChannel();
-    await server.assertQueue('rpc_queue', { durable: false });
+    await server.assertQueue('rpc_queue', { durable: true });
     await server.consume('rpc_queue', (m) => {
       if (!m) return;
       server.sendToQueue(String(m.properties.replyTo), Buffer.from(String(fib(Number(m.content.toString())))), { correlationId: m.properties.correlationId, contentType: 'text/plain' });
@@ -175,7 +175,7 @@ describe('request files', function () {
 
   it('completion lists the real broker names: queues, exchanges, routing keys from bindings', async () => {
     await ch.assertExchange('rf-orders', 'topic', { durable: false });
-    await ch.assertQueue('rf-orders-eu', { durable: false });
+    await ch.assertQueue('rf-orders-eu', { durable: true });
     await ch.bindQueue('rf-orders-eu', 'rf-orders', 'order.eu.*');
     const doc = await open('complete.rabbitmq', 'PEEK \n###\nPUBLISH \n###\nPUBLISH rf-orders \n');
     const labels = async (line: number, character: number): Promise<string[]> => {
@@ -190,7 +190,7 @@ describe('request files', function () {
 
   it('hover on an exchange shows its type and bindings; property names are completed', async () => {
     await ch.assertExchange('rf-orders', 'topic', { durable: false });
-    await ch.assertQueue('rf-orders-eu', { durable: false });
+    await ch.assertQueue('rf-orders-eu', { durable: true });
     await ch.bindQueue('rf-orders-eu', 'rf-orders', 'order.eu.*');
     const doc = await open('hover.rabbitmq', 'PUBLISH rf-orders order.eu.1\n\nx\n###\nPUBLISH "" q\nconte\n');
     const hovers = await waitFor('hover', async () => {
@@ -207,7 +207,7 @@ describe('request files', function () {
   });
 
   it('diagnostics for bad blocks, before anything is sent', async () => {
-    await ch.assertQueue('rf-bad', { durable: false });
+    await ch.assertQueue('rf-bad', { durable: true });
     const text = [
       'PUBLISH rf-nope k', // 1: unknown exchange (broker)
       '',
@@ -260,7 +260,7 @@ describe('request files', function () {
   });
 
   it('environments from settings ($shared), .env values, and faker loaded on first use', async () => {
-    await ch.assertQueue('rf-env', { durable: false });
+    await ch.assertQueue('rf-env', { durable: true });
     await vscode.workspace.getConfiguration('rabbitmq').update('environments', { $shared: { tenant: 'shared-t' }, dev: { queue: 'rf-env' } }, vscode.ConfigurationTarget.Global);
     assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: 'dev' }), 'dev');
     writeFileSync(join(dir, '.env'), 'TOKEN=from-dotenv\n');

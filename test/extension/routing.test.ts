@@ -42,7 +42,7 @@ describe('extension: route tester, topology graph, live tap', function () {
     conn.on('error', () => undefined);
     ch = await conn.createConfirmChannel();
     ch.on('error', () => undefined);
-    for (const q of queues) await ch.assertQueue(q, { durable: false });
+    for (const q of queues) await ch.assertQueue(q, { durable: true });
     await ch.assertExchange('ae.catch', 'fanout', { durable: false });
     await ch.assertExchange('orders', 'topic', { durable: false, arguments: { 'alternate-exchange': 'ae.catch' } });
     await ch.assertExchange('fan.audit', 'fanout', { durable: false, internal: true });
@@ -53,7 +53,7 @@ describe('extension: route tester, topology graph, live tap', function () {
     await ch.bindQueue('audit', 'fan.audit', '');
     await ch.bindQueue('unrouted', 'ae.catch', '');
     await ch.bindQueue('reports.pdf', 'docs', '', { 'x-match': 'all', format: 'pdf' });
-    const added = await run<{ id: string }>('rabbitmq.addConnection', { name: `routing ${vh.name}`, amqpUrl: vh.profileUrl, password: PASSWORD });
+    const added = await run<{ id: string }>('rabbitmq.addConnection', { name: `routing ${vh.name}`, amqpUrl: vh.profileUrl, managementUrl: MGMT_URL, password: PASSWORD });
     connectionId = added.id;
   });
 
