@@ -462,10 +462,13 @@ describe('explorer', function () {
     let big: TestVhost;
     const names = queueNames(10_000);
     const requests: string[] = [];
+    /** Where each request came from (shown when a count is wrong). */
+    const origins: string[] = [];
     // The real fetch, taken before any hook runs: restored whatever fails, so no later suite loses it.
     const realFetch = globalThis.fetch;
     const recordingFetch = ((input: string | URL | Request, init?: RequestInit) => {
       requests.push(String(input instanceof Request ? input.url : input));
+      origins.push(new Error('request').stack ?? '');
       return realFetch(input, init);
     }) as typeof fetch;
 
@@ -473,6 +476,8 @@ describe('explorer', function () {
       big = await createTestVhost('explorer-10k');
       await createQueues(big.amqpUrl, names);
       await config('pageSize', 100);
+      // The suite counts the requests of its own loads: no auto-refresh tick may reload the tree meanwhile.
+      await config('refreshInterval', 0);
     });
 
     // Record the management requests the tree makes (the real fetch still does the work), test by test.
@@ -487,6 +492,7 @@ describe('explorer', function () {
     after(async () => {
       try {
         await config('pageSize', undefined);
+        await config('refreshInterval', undefined);
       } finally {
         globalThis.fetch = realFetch;
         await big?.delete();
@@ -496,6 +502,7 @@ describe('explorer', function () {
     it('draws the first screen from one page of 100 (no whole-list request)', async () => {
       await api.explorer.refresh(api.explorer.connectionNode(conn.id));
       requests.length = 0;
+      origins.length = 0;
       const { queues } = await folders(conn.id, big.name);
       const list = await children(queues);
       assert.equal(list.length, 101);
@@ -505,8 +512,9 @@ describe('explorer', function () {
       assert.equal(item(more).command?.command, 'rabbitmq.loadMore');
       assert.match(String(item(more).description), /100\D+10000/);
       // Other vhosts shown in the tree may reload their own first page meanwhile: count this vhost's requests.
-      const queueRequests = requests.filter((u) => u.includes(`/api/queues/${encodeURIComponent(big.name)}`));
-      assert.equal(queueRequests.length, 1, queueRequests.join('\n'));
+      const mine = requests.map((u, i) => [u, origins[i]]).filter(([u]) => u.includes(`/api/queues/${encodeURIComponent(big.name)}`));
+      const queueRequests = mine.map(([u]) => u);
+      assert.equal(queueRequests.length, 1, mine.map(([u, o]) => `${u}\n${o}`).join('\n\n'));
       const u = new URL(queueRequests[0]);
       assert.equal(u.searchParams.get('page'), '1');
       assert.equal(u.searchParams.get('page_size'), '100');
