@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput, RabbitError } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import type { DecodedMessage } from '../../core/message';
 import type { AmqpSession } from '../../core/session';
 import { startTap, type TapHandle } from '../../core/tap';
@@ -109,14 +110,7 @@ export class TapRegistry implements vscode.Disposable {
         ignoreFocusOut: true,
       });
       if (text === undefined) throw cancelled();
-      if (text.trim() !== '') {
-        try {
-          headers = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          throw invalidInput('headers', 'is not valid JSON', 'Write an object such as {"format": "pdf"}.');
-        }
-        if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) throw invalidInput('headers', 'must be a JSON object');
-      }
+      headers = parseJsonObject('headers', text, '{"format": "pdf"}');
     }
     return this.start(connectionId, vhost, exchange, info.type, routingKeys, headers);
   }
