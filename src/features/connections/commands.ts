@@ -31,7 +31,7 @@ export interface EditConnectionArgs extends Partial<Omit<AddConnectionArgs, 'sco
 export const LOCALHOST_URL = 'amqp://guest@127.0.0.1:5672/%2F';
 
 /** Args object of rabbitmq.connectLocalhost: a local broker on other ports than RabbitMQ's defaults. */
-export interface ConnectLocalhostArgs {
+interface ConnectLocalhostArgs {
   /** AMQP port on 127.0.0.1 (default 5672). */
   port?: number;
   /** Management API URL (default http://127.0.0.1:15672). */
@@ -221,7 +221,7 @@ function readAddArgs(a: Record<string, unknown>): AddConnectionArgs {
 }
 
 /** The palette passes nothing (RabbitMQ's default ports); scripts and tests may name other local ports. */
-function readLocalhostArgs(a: unknown): { port: number; managementUrl?: string } {
+function readLocalhostArgs(a: unknown): ConnectLocalhostArgs & { port: number } {
   if (!isObject(a)) return { port: 5672 };
   const port = a.port ?? 5672;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw invalidInput('port', `"${String(port)}" is not a TCP port`, 'Pass a whole number from 1 to 65535.');
