@@ -29,13 +29,6 @@ export interface TestRouteArgs {
   showPanel?: boolean;
 }
 
-export interface ShowTopologyArgs {
-  connectionId?: string;
-  vhost?: string;
-  /** Name filter to apply in the page. */
-  filter?: string;
-}
-
 /** Registers the route tester, topology graph and tap commands. */
 export function registerRoutingCommands(context: vscode.ExtensionContext, manager: ConnectionManager, explorer: Explorer): vscode.Disposable[] {
   const taps = new TapRegistry(manager, context.extensionUri);
@@ -64,7 +57,7 @@ async function scopeOf(manager: ConnectionManager, arg: unknown): Promise<{ conn
   return vhostScopeOf(manager, isObject(arg) && arg.connectionId !== undefined ? { connectionId: arg.connectionId, vhost: arg.vhost } : undefined);
 }
 
-/** rabbitmq.showTopology → the panel. */
+/** rabbitmq.showTopology → the panel. Args object: `{ connectionId, vhost, filter? }` (filter: a name filter applied in the page). */
 export async function showTopologyCommand(manager: ConnectionManager, extensionUri: vscode.Uri, actions: TopologyActions, arg?: unknown): Promise<TopologyPanel> {
   if (isObject(arg) && arg.filter !== undefined && typeof arg.filter !== 'string') throw invalidInput('filter', 'must be a string');
   const { connectionId, vhost } = await scopeOf(manager, arg);

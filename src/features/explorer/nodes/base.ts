@@ -192,6 +192,18 @@ export function idPart(s: string): string {
   return encodeURIComponent(s);
 }
 
+/** Arguments as escaped text lines (never raw Markdown: names and values come from the broker). */
+export function appendArguments(tip: vscode.MarkdownString, args: Readonly<Record<string, unknown>> | undefined): void {
+  if (!args) return;
+  tip.appendMarkdown('\n');
+  tip.appendText(vscode.l10n.t('Arguments') + ':');
+  tip.appendMarkdown('  \n');
+  for (const [k, v] of Object.entries(args)) {
+    tip.appendText(`${k} = ${JSON.stringify(v)}`);
+    tip.appendMarkdown('  \n');
+  }
+}
+
 /** Builds a contextValue from tokens: kind first, then flags ("queue:quorum:hasConsumers:writable"). */
 export function contextValue(...tokens: (string | false | undefined)[]): string {
   return tokens.filter((t): t is string => typeof t === 'string' && t !== '').join(':');
