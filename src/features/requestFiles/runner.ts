@@ -11,7 +11,6 @@ import { invalidInput, isRabbitError, RabbitError } from '../../core/errors';
 import { requestToCode, type CodeTarget } from '../../core/requestCode';
 import { assertAllowed, blockAt, fileUsesFaker, prepareBlock, requestError, runPrepared, type BlockResult, type PreparedRequest, type RequestBlock, type RequestFile } from '../../core/requestFile';
 import type { FakerLike } from '../../core/requestTemplates';
-import type { AmqpSession } from '../../core/session';
 import type { PeekResult } from '../../core/peek';
 import type { DecodedMessage } from '../../core/message';
 import { Commands } from '../../platform/commandIds';
@@ -179,7 +178,7 @@ export class RequestRunner {
       default:
         break;
     }
-    const session = await this.manager.session<AmqpSession>(scope.connectionId, scope.vhost);
+    const session = await this.manager.session(scope.connectionId, scope.vhost);
     const result = await runPrepared(session, t.block, prepared, {
       readOnly: scope.readOnly,
       connectionName: scope.connectionName,

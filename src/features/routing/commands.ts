@@ -8,6 +8,7 @@ import { Commands } from '../../platform/commandIds';
 import { registerCommand } from '../../platform/registerCommand';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import { RoutingIndex, type RouteResult } from '../../core/routing';
 import { loadTopology, type LoadedTopology } from '../../core/topology';
 import { cancelled, isObject, isVhostScoped, vhostScopeOf } from '../../platform/pickers';
@@ -67,17 +68,7 @@ export async function showTopologyCommand(manager: ConnectionManager, extensionU
 }
 
 /** Parses the headers box: '' → none; otherwise a JSON object. */
-export function parseHeaders(text: string): Record<string, unknown> | undefined {
-  if (text.trim() === '') return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw invalidInput('headers', `is not valid JSON (${e instanceof Error ? e.message : String(e)})`, 'Write an object such as {"format": "pdf"}, or leave it empty.');
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidInput('headers', 'must be a JSON object', 'Write an object such as {"format": "pdf"}, or leave it empty.');
-  return v as Record<string, unknown>;
-}
+const parseHeaders = (text: string): Record<string, unknown> | undefined => parseJsonObject('headers', text, '{"format": "pdf"}');
 
 /** rabbitmq.testRoute → the RouteResult (also shown in the graph panel). */
 export async function testRouteCommand(manager: ConnectionManager, extensionUri: vscode.Uri, actions: TopologyActions, arg?: unknown): Promise<RouteResult> {
