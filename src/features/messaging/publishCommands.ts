@@ -62,7 +62,7 @@ export async function publishCommand(manager: ConnectionManager, arg?: unknown):
     routingKey = exchange === '' ? await pickQueue(manager, connectionId, vhost) : await pickRoutingKey(manager, connectionId, vhost, exchange);
   }
 
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   await session.connection(); // the body limit depends on the broker version
   const limit = bodyLimit(session);
 
@@ -294,7 +294,7 @@ export async function publishBulkCommand(manager: ConnectionManager, arg?: unkno
     if (rk === undefined) throw cancelled();
     messages = await readBulkFile(file, { ...defaults, routingKey: rk });
   }
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   await session.connection();
   const limit = bodyLimit(session);
   messages.forEach((m, i) => {

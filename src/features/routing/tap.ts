@@ -8,7 +8,6 @@ import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput, RabbitError } from '../../core/errors';
 import { parseJsonObject } from '../../core/json';
 import type { DecodedMessage } from '../../core/message';
-import type { AmqpSession } from '../../core/session';
 import { startTap, type TapHandle } from '../../core/tap';
 import { cancelled, isObject, isVhostScoped, vhostScopeOf } from '../../platform/pickers';
 import { INSPECTOR_DECODE } from '../messaging/inspectorModel';
@@ -117,7 +116,7 @@ export class TapRegistry implements vscode.Disposable {
 
   /** Starts a tap and opens its inspector. */
   async start(connectionId: string, vhost: string, exchange: string, exchangeType: string, routingKeys?: string[], headers?: Record<string, unknown>): Promise<TapSession> {
-    const session = await this.manager.session<AmqpSession>(connectionId, vhost);
+    const session = await this.manager.session(connectionId, vhost);
     const profile = this.manager.profile(connectionId);
     const ui: { panel?: InspectorPanel; shown: number; dropped: number } = { shown: 0, dropped: 0 };
     const pending: DecodedMessage[] = [];

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../../connections/connectionManager';
 import type { NameFilter } from '../../../core/treeData';
+import { Commands } from '../../../platform/commandIds';
 import type { FolderKind, VhostScoped } from '../../../platform/pickers';
 
 export type { FolderKind, VhostScoped };
@@ -99,7 +100,7 @@ export class ErrorNode extends ExplorerNode {
     tip.appendText(vscode.l10n.t('Retry with the refresh action; the explorer also retries on its next automatic refresh.'));
     item.tooltip = tip;
     item.contextValue = `error:${this.code ?? 'unknown'}`;
-    item.command = { command: 'rabbitmq.refresh', title: vscode.l10n.t('Retry'), arguments: [this.parent] };
+    item.command = { command: Commands.refresh, title: vscode.l10n.t('Retry'), arguments: [this.parent] };
     return item;
   }
 }
@@ -120,7 +121,7 @@ export class LoadMoreNode extends ExplorerNode {
     item.description = vscode.l10n.t('{0} of {1} shown', this.loaded, this.total);
     item.iconPath = new vscode.ThemeIcon('ellipsis');
     item.contextValue = 'loadMore';
-    item.command = { command: 'rabbitmq.loadMore', title: vscode.l10n.t('Load more…'), arguments: [this.parent] };
+    item.command = { command: Commands.loadMore, title: vscode.l10n.t('Load more…'), arguments: [this.parent] };
     return item;
   }
 }
