@@ -1,4 +1,4 @@
-// "See where messages go" (#8) in a real VS Code against the real broker: the route tester agrees with where
+// "See where messages go" in a real VS Code against the real broker: the route tester agrees with where
 // real probes land, the topology graph panel draws the vhost's nodes and the route, and the live tap streams
 // copies into the inspector without taking messages from a normal consumer, leaving nothing behind on stop.
 import * as assert from 'node:assert/strict';
