@@ -1,5 +1,5 @@
 /**
- * "See where messages go" (#8): the route tester (rabbitmq.testRoute), the topology graph
+ * "See where messages go": the route tester (rabbitmq.testRoute), the topology graph
  * (rabbitmq.showTopology) and the live tap (rabbitmq.tap / rabbitmq.stopTap). Each command takes a tree node,
  * an args object (tests, other commands) or nothing (then it asks).
  */
