@@ -1,5 +1,5 @@
 /**
- * Shared by the bench modules: medians, the profile of a test vhost (pointing at the broker the environment names,
+ * Shared by the bench modules: the profile of a test vhost (pointing at the broker the environment names,
  * management URL included), and the peer: the management HTTP API used the way the management UI and rabbitmqadmin
  * use it (one POST per published message, POST …/get with ack_requeue_true to look at messages).
  */
@@ -7,17 +7,6 @@ import { performance } from 'node:perf_hooks';
 import type * as amqp from 'amqplib';
 import { resolveProfile, type ResolvedProfile } from '../src/core/profile';
 import { MGMT_URL, PASSWORD, USER, type TestVhost } from '../test/support/broker';
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-export const round = (n: number, digits = 2): number => {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-};
 
 /** The profile of a bench vhost: AMQP and management on the broker of RABBITMQ_PORT / RABBITMQ_MGMT_URL. */
 export function benchProfile(tv: TestVhost): ResolvedProfile {
