@@ -2,16 +2,19 @@
  * Request files: parsing a 10,000-line file, computing the CodeLenses of a 1,000-block file, and one
  * `PUBLISH … x 1000` block with templates (evaluated per message, checked, published with confirms) against
  * raw amqplib publishing the same prepared messages with confirms, in the same run on the same broker.
+ * Baselines: splitting the same 10,000 lines and testing each against a request-line pattern (the least a parser
+ * does); parsing the 1,000-block file alone (what the lenses are computed from). Peer for the publish: the
+ * management API's POST …/publish, one request per message.
  * Exported for the bench runner (scripts/bench.mjs); it does not run by itself.
  */
 import { performance } from 'node:perf_hooks';
 import * as amqp from 'amqplib';
 import { declareQueue, purgeQueue } from '../src/core/operations';
-import { resolveProfile } from '../src/core/profile';
 import { blockLenses } from '../src/core/requestAssist';
 import { parseRequestFile, prepareBlock, runPrepared } from '../src/core/requestFile';
 import { AmqpSession } from '../src/core/session';
 import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
+import { benchProfile, httpPublishRate } from './support';
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -48,23 +51,36 @@ export async function benchRequestParse(): Promise<Record<string, number>> {
     times.push(performance.now() - t0);
     if (f.diagnostics.length) throw new Error(f.diagnostics[0].message);
   }
-  const thousand = fileOfBlocks(1000);
-  const lens: number[] = [];
+  const requestLine = /^(PUBLISH|PEEK|CONSUME|RPC|DECLARE|BIND|DELETE|PURGE)\s+(\S+)/;
+  const split: number[] = [];
   for (let i = 0; i < 30; i++) {
     collect();
     const t0 = performance.now();
+    let requests = 0;
+    for (const line of text.split('\n')) if (requestLine.test(line)) requests++;
+    split.push(performance.now() - t0);
+    if (requests === 0) throw new Error('no request line found');
+  }
+  const thousand = fileOfBlocks(1000);
+  const lens: number[] = [];
+  const parseOnly: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    let t0 = performance.now();
     const n = blockLenses(parseRequestFile(thousand)).length;
     lens.push(performance.now() - t0);
     if (n < 1000) throw new Error(`only ${n} lenses`);
+    t0 = performance.now();
+    if (parseRequestFile(thousand).blocks.length < 1000) throw new Error('parse lost blocks');
+    parseOnly.push(performance.now() - t0);
   }
-  return { request_parse_10k_lines_ms: median(times), codelens_1k_blocks_ms: median(lens) };
+  return { request_parse_10k_lines_ms: median(times), raw_split_10k_lines_ms: median(split), codelens_1k_blocks_ms: median(lens), parse_1k_blocks_ms: median(parseOnly) };
 }
 
 const N = 1000;
 
 export async function benchRequestPublish(): Promise<Record<string, number>> {
   const vh = await createTestVhost('bench-reqfile');
-  const session = new AmqpSession(resolveProfile({ id: 'bench', name: 'bench', amqpUrl: vh.profileUrl }), { username: USER, password: PASSWORD });
+  const session = new AmqpSession(benchProfile(vh), { username: USER, password: PASSWORD });
   const conn = await amqp.connect(vh.amqpUrl, { noDelay: true });
   conn.on('error', () => undefined);
   try {
@@ -112,7 +128,16 @@ export async function benchRequestPublish(): Promise<Record<string, number>> {
         fileRates.push(await fileRound());
       }
     }
-    return { request_publish_x1000_msgs_per_s: median(fileRates), raw_publish_x1000_msgs_per_s: median(rawRates) };
+    // The peer: the same prepared messages, one management API request each.
+    const last = await prepareBlock(file, file.blocks[0]);
+    if (last.verb !== 'PUBLISH') throw new Error('not a publish');
+    const http = await httpPublishRate(vh.name, '', last.messages.slice(0, 300).map((m) => ({
+      routingKey: 'orders',
+      payload: String(m.body),
+      properties: { content_type: m.contentType, message_id: m.messageId, delivery_mode: m.deliveryMode, headers: m.headers },
+    })));
+    await purgeQueue(session, 'orders');
+    return { request_publish_x1000_msgs_per_s: median(fileRates), raw_publish_x1000_msgs_per_s: median(rawRates), http_publish_msgs_per_s: Math.round(http) };
   } finally {
     await conn.close().catch(() => undefined);
     await session.close();
