@@ -24,7 +24,7 @@ describe('codegen', function () {
     await ch.assertQueue('orders.classic', { durable: true, arguments: { 'x-message-ttl': 60000, 'x-max-length': 1000 } });
     await ch.assertQueue('orders.quorum', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } });
     await ch.assertQueue('events.stream', { durable: true, arguments: { 'x-queue-type': 'stream' } });
-    await ch.assertQueue("rpc 'quoted' \\ queue", { durable: false, autoDelete: false });
+    await ch.assertQueue("rpc 'quoted' \\ queue", { durable: true, autoDelete: false });
     await ch.assertExchange('audit.topic', 'topic', { durable: false, autoDelete: false });
     await ch.assertExchange('docs.headers', 'headers', { durable: true });
     await ch.close();
@@ -145,7 +145,7 @@ describe('codegen', function () {
       await hsub.waitFor('the headers message', () => hsub.received().includes(`${language}-pdf`));
       assert.equal(await hsub.stop(), 0, hsub.stderr);
 
-      const rpcQueue = { kind: 'queue', name: "rpc 'quoted' \\ queue", type: 'classic', durable: false } as const;
+      const rpcQueue = { kind: 'queue', name: "rpc 'quoted' \\ queue", type: 'classic', durable: true } as const;
       const server = await start(options({ language, role: 'rpc-server', target: rpcQueue }));
       const client = await run(options({ language, role: 'rpc-client', target: rpcQueue }), ['20']);
       assert.ok(client.lines.includes(' [.] Got 6765'), client.lines.join('\n'));

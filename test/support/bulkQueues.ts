@@ -1,6 +1,7 @@
 /**
  * Creates many queues fast over AMQP (amqplib, noDelay, several channels, parallel batches) for scale
- * tests and the benchmark. Queues are transient classic queues; deleting the vhost removes them.
+ * tests and the benchmark. Queues are durable classic queues (RabbitMQ 4.x may refuse transient non-exclusive
+ * ones); deleting the vhost removes them.
  */
 import * as amqp from 'amqplib';
 
@@ -15,7 +16,7 @@ export async function createQueues(amqpUrl: string, names: string[], channels = 
       chans.map(async (ch) => {
         while (next < names.length) {
           const slice = names.slice(next, (next += batch));
-          await Promise.all(slice.map((n) => ch.assertQueue(n, { durable: false })));
+          await Promise.all(slice.map((n) => ch.assertQueue(n, { durable: true })));
         }
       }),
     );
