@@ -250,6 +250,24 @@ export function transientQueueWarning(name: string, options: Pick<Options.Assert
   return `${what} is transient and not exclusive: ${broker} a broker that denies the deprecated feature ${TRANSIENT_NONEXCL_QUEUES} (the default in later 4.x releases) closes the connection with 541. Declare it durable, or exclusive if only this connection uses it.`;
 }
 
+/**
+ * A 406 about x-queue-type for a declare that gave no type: the broker compared its default (RabbitMQ 4.x says
+ * "received 'classic'", 3.x "received none"), not something the user asked for; say so.
+ */
+function withoutTypeGiven(e: unknown, name: string): unknown {
+  if (!isRabbitError(e, 'PRECONDITION_FAILED') || !e.brokerText) return e;
+  const m = /inequivalent arg 'x-queue-type' for queue '(?:[^']|'(?! in vhost))*' in vhost '[^']*': received (?:none|'classic') but current is (?:the value )?'([^']+)'/.exec(e.brokerText);
+  if (!m) return e;
+  const current = m[1];
+  return new RabbitError('PRECONDITION_FAILED', `Could not declare queue "${name}": queue ${name} already exists as a ${current} queue (x-queue-type=${current}); the declare gave no type, so the broker compared it with its default, classic.`, {
+    replyCode: e.replyCode,
+    brokerText: e.brokerText,
+    field: 'type',
+    cause: e,
+    hint: `Declare it with type ${current} (and its other settings), or delete the queue first.`,
+  });
+}
+
 export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptions): Promise<QueueInfo> {
   const { name, options } = queueArguments(opts);
   const transient = options.durable === false && options.exclusive !== true;
@@ -263,6 +281,7 @@ export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptio
       hint: deprecatedFeatureAlternative(TRANSIENT_NONEXCL_QUEUES),
     });
   }
+  const typeGiven = opts.type !== undefined || opts.arguments?.['x-queue-type'] !== undefined;
   const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => {
     // Before 4.0 the broker takes x-delivery-limit -1 as "no second delivery": the message goes at its first hand-back.
     const major = Number.parseInt((session.serverInfo?.version ?? '').split('.')[0] ?? '', 10);
@@ -270,6 +289,8 @@ export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptio
       throw invalidInput('deliveryLimit', `-1 means "no limit" only from RabbitMQ 4.0 on; this broker is ${session.serverInfo?.version}, where it dead-letters or drops a message at its first redelivery`, 'Leave deliveryLimit out: before 4.0 quorum queues have no delivery limit by default.');
     }
     return ch.assertQueue(name, options);
+  }).catch((e: unknown) => {
+    throw typeGiven ? e : withoutTypeGiven(e, name);
   });
   const warning = transient ? transientQueueWarning(name, options, session.serverInfo?.version) : undefined;
   return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount, ...(warning ? { warning } : {}) };

@@ -106,6 +106,10 @@ describe('core/operations (real broker)', () => {
       'PRECONDITION_FAILED',
       /queue qq already exists with x-queue-type=quorum; you asked for classic\. Use the existing settings or delete the queue first/,
     );
+    // No type given: the broker compared its default, not something the user asked for.
+    const noType = await rejectsWith(ops.declareQueue(s, { name: 'qq', messageTtl: 5 }), 'PRECONDITION_FAILED', /queue qq already exists as a quorum queue \(x-queue-type=quorum\); the declare gave no type, so the broker compared it with its default, classic\. Declare it with type quorum/);
+    assert.doesNotMatch(noType.message, /you asked for/);
+    assert.equal(noType.field, 'type');
     await rejectsWith(ops.declareQueue(s, { name: 'c1' }), 'PRECONDITION_FAILED', /queue c1 already exists with x-dead-letter-exchange=ae; you asked for no x-dead-letter-exchange|already exists/);
     const again = await ops.declareQueue(s, { name: 'qq', type: 'quorum', deliveryLimit: 3 });
     assert.equal(again.queue, 'qq');
