@@ -19,6 +19,8 @@ describe('codegen', function () {
   before(async () => {
     vhost = await createTestVhost('codegen');
     connection = await amqp.connect(vhost.amqpUrl, { noDelay: true });
+    // A broker that closes it (a refused declare) must fail this hook, not surface as an uncaught error later.
+    connection.on('error', () => undefined);
     const ch = await connection.createChannel();
     // Queues as someone else declared them: the generated code must declare them the same way.
     await ch.assertQueue('orders.classic', { durable: true, arguments: { 'x-message-ttl': 60000, 'x-max-length': 1000 } });

@@ -180,6 +180,7 @@ describe('fault tier: consume, peek, RPC and tap (real broker, faults on our own
 
   it('RPC: calls in flight fail fast when the connection is cut; the next call works after the reconnect', async () => {
     const conn = await amqp.connect(vh.amqpUrl);
+    conn.on('error', () => undefined);
     try {
       // A slow server keeps the calls in flight when the cut comes.
       await startRawRpcServer(conn, 'rpc-cut', { prefetch: 10, respond: (m, send) => setTimeout(() => send(m.content), 300) });
