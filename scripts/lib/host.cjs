@@ -1,6 +1,6 @@
 // The real VS Code host used by the extension-host tier, the e2e tier and `npm start`:
 // code-server (VS Code with a Node extension host) + Debian's Chromium driven by playwright-core.
-// Installed outside the repo by .ci/setup-host.sh (see /work/shared/notes/real-vscode-host.md).
+// Installed outside the repo by .ci/setup-host.sh (code-server and Node 24 under $RMQWB_CACHE, Chromium from apt).
 // CommonJS so that both the .mjs scripts and the bundled TypeScript tests (test/e2e/support) can use it.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');

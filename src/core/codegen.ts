@@ -67,13 +67,6 @@ export function generateCode(options: GenerateCodeOptions): string {
   return renderProgram(buildProgramSpec(options), options.language, 'code').join('\n') + '\n';
 }
 
-/** The file name a user would give the program (e.g. `orders_consumer.py`). */
-export function suggestedFileName(options: Pick<GenerateCodeOptions, 'language' | 'role' | 'target'>): string {
-  const base = (options.target.name || 'default').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'rabbitmq';
-  const ext = options.language === 'python' ? 'py' : options.language === 'typescript' ? 'ts' : 'js';
-  return `${base}_${options.role.replace('-', '_')}.${ext}`;
-}
-
 /** Validates the options and maps them onto a template spec (exported for tests). */
 export function buildProgramSpec(options: GenerateCodeOptions): ProgramSpec {
   if (!options || typeof options !== 'object') throw invalidInput('options', 'are missing');

@@ -7,9 +7,6 @@
 import { invalidInput } from './errors';
 import type { MessageProperties } from './operations';
 
-/** Properties whose value is a short string (at most 255 bytes of UTF-8). */
-export const STRING_PROPERTIES = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'messageId', 'type', 'userId', 'appId'] as const;
-
 /** Every property name the schema accepts, in the order they are listed to users. */
 export const PROPERTY_NAMES = [
   'contentType',

@@ -267,8 +267,3 @@ export function isLoopbackHost(hostname: string): boolean {
 export function sendsCredentialsInClear(resolved: ResolvedProfile): boolean {
   return resolved.management.protocol === 'http' && !isLoopbackHost(resolved.management.hostname);
 }
-
-/** True when the profile turns off TLS certificate verification for a TLS endpoint. */
-export function tlsVerificationOff(profile: ConnectionProfile): boolean {
-  return profile.tls?.insecureSkipVerify === true;
-}

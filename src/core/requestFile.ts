@@ -339,6 +339,8 @@ const PROPERTY_LINE = /^([A-Za-z][\w-]*)\s*:\s?(.*)$/;
 const HEADER_LINE = /^header\s+([^:\s][^:]*?)\s*:\s?(.*)$/i;
 
 const MAX_REPEAT = 100_000;
+/** CONSUME without a mode opens the consume panel with the count as its prefetch (an AMQP short). */
+const MAX_PANEL_PREFETCH = 65_535;
 
 function parseCount(t: Token, line: number, field: string, max: number, out: RequestDiagnostic[]): number | undefined {
   if (!/^\d+$/.test(t.text) || Number(t.text) < 1 || Number(t.text) > max) {
@@ -717,6 +719,10 @@ function parseQueueRequest(file: RequestFile, verb: 'PEEK' | 'CONSUME' | 'PURGE'
     if (/^\d+$/.test(t.text) && count === undefined) count = parseCount(t, lineNo, 'count', verb === 'PEEK' ? MAX_PEEK : 100_000, out);
     else if (verb === 'CONSUME' && (word === 'ack' || word === 'nack' || word === 'reject') && mode === undefined) mode = word;
     else out.push(diag(lineNo, t.column, t.endColumn, verb === 'PEEK' ? 'count' : 'request line', `"${t.raw}" is not expected here`, `Write ${usage}`));
+  }
+  if (verb === 'CONSUME' && mode === undefined && count !== undefined && count > MAX_PANEL_PREFETCH) {
+    const t = extra.find((x) => /^\d+$/.test(x.text))!;
+    out.push(diag(lineNo, t.column, t.endColumn, 'count', `must be at most ${MAX_PANEL_PREFETCH} without ack|nack|reject: it is how many messages the consume panel holds unacknowledged (got ${count})`, 'Lower it, or add ack, nack or reject to take the messages here'));
   }
   if (!queue) return undefined;
   return verb === 'PEEK' ? { verb, queue, count } : { verb, queue, count, mode };

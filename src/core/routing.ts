@@ -21,10 +21,10 @@
  *   the argument wins over the policy, AE chains are followed, a missing AE is ignored;
  * - publishing to an internal or missing exchange is refused by the broker (channel error).
  *
- * No I/O here: `fromManagementJson` converts what /api/exchanges, /api/queues and /api/bindings
- * return into a snapshot; `RoutingIndex` precompiles the snapshot once for fast repeated routing.
+ * No I/O here: `toSnapshot` (topology.ts) converts what the management API lists into a snapshot;
+ * `RoutingIndex` precompiles the snapshot once for fast repeated routing.
  */
-import { RabbitError, invalidInput } from './errors';
+import { invalidInput } from './errors';
 
 // ---------------------------------------------------------------------------------------------
 // Snapshot and message
@@ -382,7 +382,7 @@ export class RoutingIndex {
   constructor(snapshot: TopologySnapshot) {
     if (!snapshot || typeof snapshot !== 'object') throw invalidInput('snapshot', 'is not an object', 'Pass {exchanges, queues, bindings}.');
     for (const f of ['exchanges', 'queues', 'bindings'] as const) {
-      if (!Array.isArray(snapshot[f])) throw invalidInput(`snapshot.${f}`, 'is not an array', 'Pass the lists from the management API (see fromManagementJson).');
+      if (!Array.isArray(snapshot[f])) throw invalidInput(`snapshot.${f}`, 'is not an array', 'Pass the lists from the management API (see toSnapshot in topology.ts).');
     }
     for (const q of snapshot.queues) this.queues.add(q.name);
     for (const x of snapshot.exchanges) {
@@ -601,75 +601,4 @@ export function buildRoutingIndex(snapshot: TopologySnapshot): RoutingIndex {
 export function routeMessage(topology: TopologySnapshot | RoutingIndex, message: RouteMessage): RouteResult {
   const index = topology instanceof RoutingIndex ? topology : new RoutingIndex(topology);
   return index.route(message);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Management API JSON → snapshot
-
-export interface ManagementTopologyJson {
-  /** GET /api/exchanges/{vhost}: an array, or a paged answer {items: [...]}. */
-  exchanges: unknown;
-  /** GET /api/queues/{vhost}. */
-  queues: unknown;
-  /** GET /api/bindings/{vhost}. */
-  bindings: unknown;
-}
-
-export interface FromManagementOptions {
-  /** Keep only items of this vhost (when the lists are of all vhosts). */
-  vhost?: string;
-  /**
-   * The management API renders an AMQP void binding argument as the string "undefined". When true
-   * (default), such values in bindings of headers exchanges become `null` (presence-only match).
-   */
-  voidFromUndefinedString?: boolean;
-}
-
-function itemsOf(v: unknown, what: string): Record<string, unknown>[] {
-  const list = Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items) ? (v as { items: unknown[] }).items : undefined;
-  if (!list) throw new RabbitError('BAD_RESPONSE', `The ${what} list from the management API is neither an array nor a paged answer with items.`, { hint: `Pass the parsed JSON of GET /api/${what}/{vhost}.` });
-  for (const it of list) {
-    if (!it || typeof it !== 'object') throw new RabbitError('BAD_RESPONSE', `An entry of the ${what} list is not an object.`, { hint: `Pass the parsed JSON of GET /api/${what}/{vhost}.` });
-  }
-  return list as Record<string, unknown>[];
-}
-
-function str(o: Record<string, unknown>, field: string, what: string): string {
-  const v = o[field];
-  if (typeof v !== 'string') throw new RabbitError('BAD_RESPONSE', `An entry of the ${what} list has no string field '${field}'.`, { hint: `Pass the parsed JSON of GET /api/${what}/{vhost}.` });
-  return v;
-}
-
-function args(o: Record<string, unknown>): Record<string, unknown> {
-  const a = o.arguments;
-  return a && typeof a === 'object' && !Array.isArray(a) ? { ...(a as Record<string, unknown>) } : {};
-}
-
-/** Converts the management API's exchanges/queues/bindings JSON into a TopologySnapshot. */
-export function fromManagementJson(raw: ManagementTopologyJson, options: FromManagementOptions = {}): TopologySnapshot {
-  const keep = (o: Record<string, unknown>) => options.vhost === undefined || o.vhost === undefined || o.vhost === options.vhost;
-  const exchanges: TopologyExchange[] = itemsOf(raw?.exchanges, 'exchanges')
-    .filter(keep)
-    .map((o) => {
-      const x: TopologyExchange = { name: str(o, 'name', 'exchanges'), type: str(o, 'type', 'exchanges'), internal: o.internal === true, arguments: args(o) };
-      return x;
-    });
-  const queues: TopologyQueue[] = itemsOf(raw?.queues, 'queues')
-    .filter(keep)
-    .map((o) => ({ name: str(o, 'name', 'queues') }));
-  const headersExchanges = new Set(exchanges.filter((x) => x.type === 'headers').map((x) => x.name));
-  const voidFix = options.voidFromUndefinedString !== false;
-  const bindings: TopologyBinding[] = itemsOf(raw?.bindings, 'bindings')
-    .filter(keep)
-    .map((o) => {
-      const dt = str(o, 'destination_type', 'bindings');
-      if (dt !== 'queue' && dt !== 'exchange') throw new RabbitError('BAD_RESPONSE', `A binding has destination_type '${dt}'; expected 'queue' or 'exchange'.`, { hint: 'Pass the parsed JSON of GET /api/bindings/{vhost}.' });
-      const source = str(o, 'source', 'bindings');
-      const a = args(o);
-      if (voidFix && headersExchanges.has(source)) {
-        for (const k of Object.keys(a)) if (a[k] === 'undefined') a[k] = null;
-      }
-      return { source, destination: str(o, 'destination', 'bindings'), destinationType: dt, routingKey: str(o, 'routing_key', 'bindings'), arguments: a };
-    });
-  return { exchanges, queues, bindings };
 }

@@ -1,7 +1,7 @@
 /** Every command id in one place. Each must also be contributed in package.json (a test checks both ways). */
 export const Commands = {
   showLog: 'rabbitmq.showLog',
-  // explorer (#4)
+  // connections, explorer, broker objects
   addConnection: 'rabbitmq.addConnection',
   editConnection: 'rabbitmq.editConnection',
   removeConnection: 'rabbitmq.removeConnection',
@@ -22,16 +22,16 @@ export const Commands = {
   unbind: 'rabbitmq.unbind',
   copyName: 'rabbitmq.copyName',
   openInManagementUI: 'rabbitmq.openInManagementUI',
-  // messaging (#5)
+  // messaging
   publish: 'rabbitmq.publish',
   publishBulk: 'rabbitmq.publishBulk',
   peek: 'rabbitmq.peek',
   consume: 'rabbitmq.consume',
-  // RPC (#6)
+  // RPC
   rpcCall: 'rabbitmq.rpcCall',
-  // patterns (#7)
+  // code generation
   generateCode: 'rabbitmq.generateCode',
-  // where messages go (#8)
+  // routing: route tester, topology graph, live tap
   testRoute: 'rabbitmq.testRoute',
   showTopology: 'rabbitmq.showTopology',
   tap: 'rabbitmq.tap',

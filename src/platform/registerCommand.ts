@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { isRabbitError } from '../core/errors';
 import { logger } from './log';
 import { isObject } from './pickers';
-import type { CommandId } from './commandIds';
+import { Commands, type CommandId } from './commandIds';
 
 const log = logger('commands');
 
@@ -34,5 +34,5 @@ export function registerCommand<A extends unknown[], R>(
 }
 
 function getLogChannelAndShow(): void {
-  void vscode.commands.executeCommand('rabbitmq.showLog');
+  void vscode.commands.executeCommand(Commands.showLog);
 }

@@ -22,6 +22,7 @@ import type { AmqpSession } from '../../src/core/session';
 import { startRawRpcServer } from '../support/rawRpcServer';
 import { sessionFor } from '../support/amqpSession';
 import { createTestVhost, type TestVhost } from '../support/broker';
+import { EXAMPLE_REQUEST_FILE } from '../../src/features/requestFiles/example';
 
 function parse(text: string): RequestFile {
   return parseRequestFile(text);
@@ -203,6 +204,8 @@ describe('core/requestFile: parsing (pure)', () => {
     oneError('PEEK q 1001\n', 1, 'count', /from 1 to 1000/);
     oneError('PEEK q\nbody\n', 2, 'line', /PEEK takes no property lines or body/);
     oneError('CONSUME q 2 drop\n', 1, 'request line', /"drop" is not expected/);
+    oneError('CONSUME q 70000\n', 1, 'count', /at most 65535 without ack\|nack\|reject/);
+    assert.equal(clean('CONSUME q 70000 ack\n').blocks[0].request?.verb, 'CONSUME');
     oneError('RPC "" q 11m\n', 1, 'timeout', /1 ms to 10 minutes/);
     oneError('PURGE q now\n', 1, 'request line', /after the queue/);
     oneError('DECLARE topic x\n', 1, 'kind', /must be "queue" or "exchange"/);
@@ -254,6 +257,26 @@ describe('core/requestFile: parsing (pure)', () => {
     while (lines.length < 10_000) lines.push(...block);
     const f = clean(lines.join('\n'));
     assert.equal(f.blocks.length, Math.floor((lines.length - 1) / block.length));
+  });
+
+  it('the example files and "New Request File" declare only durable or exclusive queues (RabbitMQ 4 refuses transient shared ones)', () => {
+    const dir = join(process.cwd(), 'examples');
+    const texts = readdirSync(dir).filter((n) => n.endsWith('.rabbitmq')).map((n) => [n, readFileSync(join(dir, n), 'utf8')] as const);
+    texts.push(['New Request File', EXAMPLE_REQUEST_FILE]);
+    let queues = 0;
+    for (const [name, text] of texts) {
+      for (const b of clean(text).blocks) {
+        const r = b.request;
+        if (r?.verb !== 'DECLARE' && r?.verb !== 'BIND') continue;
+        for (const st of r.steps) {
+          if (st.kind !== 'declare' || st.target !== 'queue') continue;
+          queues++;
+          // Unset means durable (the core's default).
+          assert.ok(st.durable !== false || st.exclusive === true, `${name}, line ${st.line + 1}: queue "${st.name.template.source}" is transient and not exclusive`);
+        }
+      }
+    }
+    assert.ok(queues >= 10, `only ${queues} queue declarations checked`);
   });
 });
 
@@ -537,12 +560,23 @@ describe('core/requestFile: running blocks on the real broker', () => {
     // The RPC example needs a server on rpc_queue: a plain amqplib fib server.
     const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
     let server: amqp.Channel | undefined;
+    // The example's DECLARE block made the queue (durable); the server only consumes from it.
+    const fibServer = async (queue: string): Promise<amqp.Channel> => {
+      const c = await raw.createChannel();
+      c.on('error', () => undefined);
+      await c.consume(queue, (m) => {
+        if (!m) return;
+        c.sendToQueue(String(m.properties.replyTo), Buffer.from(String(fib(Number(m.content.toString())))), { correlationId: m.properties.correlationId, contentType: 'text/plain' });
+        c.ack(m);
+      });
+      return c;
+    };
     try {
       for (const name of files) {
         const f = clean(readFileSync(join(dir, name), 'utf8'));
         const out: Awaited<ReturnType<typeof runBlock>>[] = [];
         for (const b of f.blocks) {
-          if (name === 'rpc.rabbitmq' && b.verb === 'RPC' && !server) server = await startRawRpcServer(raw, 'rpc_queue', { respond: (m, send) => send(Buffer.from(String(fib(Number(m.content.toString())))), { contentType: 'text/plain' }) });
+          if (name === 'rpc.rabbitmq' && b.verb === 'RPC' && !server) server = await fibServer('rpc_queue');
           out.push(await runBlock(s, f, b, { baseDir: dir }, { confirmPurge: async () => true, consumeIdleMs: 300 }));
         }
         results.set(name, out);

@@ -5,7 +5,6 @@ import {
   RoutingIndex,
   buildRoutingIndex,
   fieldValueEquals,
-  fromManagementJson,
   headersMatch,
   routeMessage,
   splitTopicKey,
@@ -15,11 +14,19 @@ import {
   type TopologyExchange,
   type TopologySnapshot,
 } from '../../src/core/routing';
-import { createTestVhost, mgmt, type TestVhost } from '../support/broker';
+import { toBinding, toExchange, toQueue, ManagementClient } from '../../src/core/management';
+import { resolveProfile } from '../../src/core/profile';
+import { loadTopology, toSnapshot } from '../../src/core/topology';
+import { AMQP_HOST, AMQP_PORT, createTestVhost, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
 import { prng } from '../support/prng';
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
+
+function client(): ManagementClient {
+  const resolved = resolveProfile({ id: 't', name: 't', amqpUrl: `amqp://${encodeURIComponent(USER)}@${AMQP_HOST}:${AMQP_PORT}/`, managementUrl: MGMT_URL });
+  return new ManagementClient(resolved, { username: USER, password: PASSWORD });
+}
 
 function qb(source: string, destination: string, routingKey = '', args?: Record<string, unknown>): TopologyBinding {
   return { source, destination, destinationType: 'queue', routingKey, arguments: args ?? {} };
@@ -329,26 +336,26 @@ describe('core/routing', () => {
     });
   });
 
-  describe('fromManagementJson', () => {
-    it('converts arrays and paged answers, turns "undefined" into void for headers exchanges', () => {
-      const s = fromManagementJson({
-        exchanges: { items: [{ name: 'h', type: 'headers', internal: false, arguments: {}, vhost: 'v' }, { name: 'd', type: 'direct', internal: true, arguments: { 'alternate-exchange': 'ae' }, vhost: 'v' }, { name: 'other', type: 'fanout', vhost: 'w' }] },
-        queues: [{ name: 'q', vhost: 'v' }],
-        bindings: [
-          { source: 'h', destination: 'q', destination_type: 'queue', routing_key: '', arguments: { 'x-match': 'any', flag: 'undefined' }, vhost: 'v' },
-          { source: 'd', destination: 'h', destination_type: 'exchange', routing_key: 'k', arguments: { flag: 'undefined' }, vhost: 'v' },
-        ],
-      }, { vhost: 'v' });
-      assert.deepEqual(s.exchanges.map((x) => [x.name, x.type, x.internal]), [['h', 'headers', false], ['d', 'direct', true]]);
+  describe('toSnapshot (the conversion the extension uses)', () => {
+    it('keeps names, types, internal and arguments, turns "undefined" into void for headers exchanges, drops the default exchange and its implicit bindings', () => {
+      const x = [
+        { name: '', type: 'direct', vhost: 'v' },
+        { name: 'h', type: 'headers', internal: false, arguments: {}, vhost: 'v' },
+        { name: 'd', type: 'direct', internal: true, arguments: { 'alternate-exchange': 'ae' }, vhost: 'v' },
+      ].map((j) => toExchange(j, 'v'));
+      const q = [{ name: 'q', vhost: 'v' }].map((j) => toQueue(j, 'v'));
+      const b = [
+        { source: '', destination: 'q', destination_type: 'queue', routing_key: 'q', arguments: {}, vhost: 'v' },
+        { source: 'h', destination: 'q', destination_type: 'queue', routing_key: '', arguments: { 'x-match': 'any', flag: 'undefined' }, vhost: 'v' },
+        { source: 'd', destination: 'h', destination_type: 'exchange', routing_key: 'k', arguments: { flag: 'undefined' }, vhost: 'v' },
+      ].map((j) => toBinding(j, 'v'));
+      const s = toSnapshot(x, q, b);
+      assert.deepEqual(s.exchanges.map((e) => [e.name, e.type, e.internal]), [['h', 'headers', false], ['d', 'direct', true]]);
       assert.deepEqual(s.exchanges[1].arguments, { 'alternate-exchange': 'ae' });
+      assert.deepEqual(s.queues, [{ name: 'q' }]);
+      assert.equal(s.bindings.length, 2);
       assert.deepEqual(s.bindings[0], { source: 'h', destination: 'q', destinationType: 'queue', routingKey: '', arguments: { 'x-match': 'any', flag: null } });
       assert.deepEqual(s.bindings[1].arguments, { flag: 'undefined' });
-    });
-
-    it('rejects unexpected shapes with BAD_RESPONSE', () => {
-      assert.throws(() => fromManagementJson({ exchanges: {}, queues: [], bindings: [] }), (e: unknown) => isRabbitError(e, 'BAD_RESPONSE'));
-      assert.throws(() => fromManagementJson({ exchanges: [], queues: [{}], bindings: [] }), (e: unknown) => isRabbitError(e, 'BAD_RESPONSE'));
-      assert.throws(() => fromManagementJson({ exchanges: [], queues: [], bindings: [{ source: 'a', destination: 'b', destination_type: 'topic', routing_key: '' }] }), (e: unknown) => isRabbitError(e, 'BAD_RESPONSE'));
     });
   });
 
@@ -368,11 +375,8 @@ describe('core/routing', () => {
     });
 
     async function snapshot(): Promise<TopologySnapshot> {
-      const v = encodeURIComponent(vh.name);
-      const [exchanges, queues, bindings] = await Promise.all(
-        [`/exchanges/${v}`, `/queues/${v}?columns=name,vhost`, `/bindings/${v}`].map(async (p) => (await mgmt('GET', p)).json()),
-      );
-      return fromManagementJson({ exchanges, queues, bindings }, { vhost: vh.name });
+      // The extension's own path: the management client's paged lists, converted by toSnapshot.
+      return (await loadTopology(client(), vh.name)).snapshot;
     }
 
     it('refuses publishes to an internal or a missing exchange, as predicted', async () => {

@@ -30,10 +30,8 @@ describe('e2e: workbench', () => {
     const pane = viewPane(wb.page, 'Explorer');
     await pane.waitFor({ timeout: 30000 });
     assert.equal(await pane.isVisible(), true);
-    // The explorer tree is built by a later issue: until then the view shows a message and no rows.
-    // Once it exists, assert on its rows here, e.g.:
-    //   const row = await waitForTreeRow(wb.page, 'Explorer', 'localhost');  const rows = await treeRows(...)
-    // The view renders its rows or welcome message a moment after the pane appears: wait for either.
+    // A fresh profile may have no saved connection: then the view shows its welcome message instead of rows
+    // (test/e2e/explorer.test.ts checks the tree's rows). The view renders its rows or welcome message a moment after the pane appears: wait for either.
     let rows = await treeRows(wb.page, 'Explorer');
     let message = await viewMessage(wb.page, 'Explorer');
     for (let i = 0; i < 60 && rows.length === 0 && message.length === 0; i++) {

@@ -5,7 +5,7 @@ import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { ExplorerNode } from '../../src/features/explorer/nodes/base';
-import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, PASSWORD, USER, type TestVhost } from '../support/broker';
+import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
 import { createQueues, queueNames } from '../support/bulkQueues';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
@@ -58,9 +58,9 @@ interface Added {
   name: string;
 }
 
-/** Adds a connection through the command (tried first, then saved) for a test vhost. */
+/** Adds a connection through the command (tried first, then saved) for a test vhost, on the configured broker. */
 async function addConnection(v: TestVhost, name: string, extra: Record<string, unknown> = {}): Promise<Added> {
-  return run<Added>('rabbitmq.addConnection', { name, amqpUrl: v.profileUrl, password: PASSWORD, ...extra });
+  return run<Added>('rabbitmq.addConnection', { name, amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD, ...extra });
 }
 
 /** Connection → vhost → [Exchanges, Queues] for a connection's own vhost. */
@@ -127,7 +127,7 @@ describe('explorer', function () {
 
     it('tries before saving: a wrong password saves nothing', async () => {
       const before = api.connections.store.list().length;
-      await rejectsWith(run('rabbitmq.addConnection', { name: 'bad', amqpUrl: v.profileUrl, password: 'wrong-password' }), 'AUTH_FAILED');
+      await rejectsWith(run('rabbitmq.addConnection', { name: 'bad', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: 'wrong-password' }), 'AUTH_FAILED');
       assert.equal(api.connections.store.list().length, before);
     });
 
@@ -164,18 +164,22 @@ describe('explorer', function () {
     });
 
     it('connects to localhost with guest/guest, also for a definition seeded in settings without a secret', async () => {
-      const first = await run<Added>('rabbitmq.connectLocalhost');
+      // The configured broker's ports (RabbitMQ's defaults when nothing is configured).
+      assert.match(AMQP_HOST, /^(127\.0\.0\.1|localhost)$/, 'this test needs the configured broker on this machine');
+      const local = { port: AMQP_PORT, managementUrl: MGMT_URL };
+      const first = await run<Added>('rabbitmq.connectLocalhost', local);
       assert.equal(api.connections.statusOf(first.id).state, 'connected');
       assert.equal(api.connections.resolved(first.id).amqp.vhost, '/');
+      assert.equal(api.connections.resolved(first.id).amqp.port, AMQP_PORT);
       await run('rabbitmq.removeConnection', { id: first.id, confirm: true });
       assert.equal(api.connections.store.get(first.id), undefined);
       assert.equal(await api.connections.store.getPassword(first.id), undefined);
       // A team-shared definition in settings: no password anywhere yet.
       const config = vscode.workspace.getConfiguration('rabbitmq');
       const current = config.inspect<unknown[]>('connections')?.globalValue ?? [];
-      await config.update('connections', [...current, { id: 'seeded-localhost', name: 'seeded', amqpUrl: 'amqp://guest@127.0.0.1:5672/%2F' }], vscode.ConfigurationTarget.Global);
+      await config.update('connections', [...current, { id: 'seeded-localhost', name: 'seeded', amqpUrl: `amqp://guest@127.0.0.1:${AMQP_PORT}/%2F`, managementUrl: MGMT_URL }], vscode.ConfigurationTarget.Global);
       created.push('seeded-localhost');
-      const seeded = await run<Added>('rabbitmq.connectLocalhost');
+      const seeded = await run<Added>('rabbitmq.connectLocalhost', local);
       assert.equal(seeded.id, 'seeded-localhost', 'reuses the existing localhost definition');
       assert.equal(api.connections.statusOf(seeded.id).state, 'connected');
       assert.equal(await api.connections.store.getPassword(seeded.id), 'guest');
@@ -193,7 +197,7 @@ describe('explorer', function () {
       await run('rabbitmq.declareQueue', {
         connectionId: conn.id, vhost: v.name, name: 'work', type: 'quorum', deadLetterExchange: '', deadLetterRoutingKey: 'dead', messageTtl: 60000, maxLength: 1000,
       });
-      await run('rabbitmq.declareQueue', { connectionId: conn.id, vhost: v.name, name: weird, type: 'classic', durable: false, autoDelete: true });
+      await run('rabbitmq.declareQueue', { connectionId: conn.id, vhost: v.name, name: weird, type: 'classic', durable: true, autoDelete: true });
       await run('rabbitmq.declareQueue', { connectionId: conn.id, vhost: v.name, name: 'events', type: 'stream' });
       await run('rabbitmq.bind', { connectionId: conn.id, vhost: v.name, source: 'orders', destination: 'work', destinationType: 'queue', routingKey: 'order.*' });
       await run('rabbitmq.bind', { connectionId: conn.id, vhost: v.name, source: 'orders', destination: 'fan', destinationType: 'exchange', routingKey: '#', arguments: { 'x-note': 'e2e' } });
@@ -361,9 +365,11 @@ describe('explorer', function () {
       assert.equal(await run('rabbitmq.copyName', work), 'work');
       assert.equal(await vscode.env.clipboard.readText(), 'work');
       const url = await run<string>('rabbitmq.openInManagementUI', { connectionId: conn.id, vhost: '/', kind: 'queue', name: 'a/b' });
-      assert.equal(url, 'http://127.0.0.1:15672/#/queues/%2F/a%2Fb');
+      // The connection's management URL is the configured broker's (a trailing "/" is not doubled).
+      const ui = MGMT_URL.replace(/\/+$/, '');
+      assert.equal(url, `${ui}/#/queues/%2F/a%2Fb`);
       const ex = await run<string>('rabbitmq.openInManagementUI', { connectionId: conn.id, vhost: v.name, kind: 'exchange', name: '' });
-      assert.equal(ex, `http://127.0.0.1:15672/#/exchanges/${encodeURIComponent(v.name)}/amq.default`);
+      assert.equal(ex, `${ui}/#/exchanges/${encodeURIComponent(v.name)}/amq.default`);
     });
 
     it('without statistics still shows message counts, but consumers are unknown', async () => {
@@ -456,29 +462,47 @@ describe('explorer', function () {
     let big: TestVhost;
     const names = queueNames(10_000);
     const requests: string[] = [];
-    let realFetch: typeof fetch;
+    /** Where each request came from (shown when a count is wrong). */
+    const origins: string[] = [];
+    // The real fetch, taken before any hook runs: restored whatever fails, so no later suite loses it.
+    const realFetch = globalThis.fetch;
+    const recordingFetch = ((input: string | URL | Request, init?: RequestInit) => {
+      requests.push(String(input instanceof Request ? input.url : input));
+      origins.push(new Error('request').stack ?? '');
+      return realFetch(input, init);
+    }) as typeof fetch;
 
     before(async () => {
       big = await createTestVhost('explorer-10k');
       await createQueues(big.amqpUrl, names);
       await config('pageSize', 100);
-      // Record the management requests the tree makes (the real fetch still does the work).
-      realFetch = globalThis.fetch;
-      globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-        requests.push(String(input instanceof Request ? input.url : input));
-        return realFetch(input, init);
-      }) as typeof fetch;
+      // The suite counts the requests of its own loads: no auto-refresh tick may reload the tree meanwhile.
+      await config('refreshInterval', 0);
+    });
+
+    // Record the management requests the tree makes (the real fetch still does the work), test by test.
+    beforeEach(() => {
+      globalThis.fetch = recordingFetch;
+    });
+
+    afterEach(() => {
+      globalThis.fetch = realFetch;
     });
 
     after(async () => {
-      globalThis.fetch = realFetch;
-      await config('pageSize', undefined);
-      await big?.delete();
+      try {
+        await config('pageSize', undefined);
+        await config('refreshInterval', undefined);
+      } finally {
+        globalThis.fetch = realFetch;
+        await big?.delete();
+      }
     });
 
     it('draws the first screen from one page of 100 (no whole-list request)', async () => {
       await api.explorer.refresh(api.explorer.connectionNode(conn.id));
       requests.length = 0;
+      origins.length = 0;
       const { queues } = await folders(conn.id, big.name);
       const list = await children(queues);
       assert.equal(list.length, 101);
@@ -488,8 +512,9 @@ describe('explorer', function () {
       assert.equal(item(more).command?.command, 'rabbitmq.loadMore');
       assert.match(String(item(more).description), /100\D+10000/);
       // Other vhosts shown in the tree may reload their own first page meanwhile: count this vhost's requests.
-      const queueRequests = requests.filter((u) => u.includes(`/api/queues/${encodeURIComponent(big.name)}`));
-      assert.equal(queueRequests.length, 1, queueRequests.join('\n'));
+      const mine = requests.map((u, i) => [u, origins[i]]).filter(([u]) => u.includes(`/api/queues/${encodeURIComponent(big.name)}`));
+      const queueRequests = mine.map(([u]) => u);
+      assert.equal(queueRequests.length, 1, mine.map(([u, o]) => `${u}\n${o}`).join('\n\n'));
       const u = new URL(queueRequests[0]);
       assert.equal(u.searchParams.get('page'), '1');
       assert.equal(u.searchParams.get('page_size'), '100');

@@ -2,6 +2,8 @@
 // through @vscode/test-electron, or code-server through scripts/code-server-host.mjs) and calls run().
 // It runs every dist-test/test/extension/**/*.test.js with mocha (bdd) and the count reporter, which prints
 // "RESULT extension: N passed, N failed" for scripts/test-all.mjs.
+// Narrowing a run (the host is heavy): RMQWB_TEST_FILES=explorer,rpc runs only the test files whose name
+// contains one of the comma-separated words; RMQWB_TEST_GREP=<regexp> runs only the matching tests.
 import Mocha from 'mocha';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,11 +32,14 @@ export function run(): Promise<void> {
   });
   const grep = process.env.RMQWB_TEST_GREP;
   if (grep) mocha.grep(grep);
+  const only = (process.env.RMQWB_TEST_FILES ?? '').split(',').map((w) => w.trim()).filter((w) => w !== '');
   const dir = __dirname;
   const files = (readdirSync(dir, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => only.length === 0 || only.some((w) => f.includes(w)))
     .sort()
     .map((f) => join(dir, f));
+  if (files.length === 0) return Promise.reject(new Error(`RMQWB_TEST_FILES=${process.env.RMQWB_TEST_FILES ?? ''} matches no test file in ${dir}.`));
   for (const f of files) mocha.addFile(f);
   return new Promise((resolvePromise, reject) => {
     try {

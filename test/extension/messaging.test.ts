@@ -11,7 +11,7 @@ import type { ExtensionApi } from '../../src/extension';
 import type { ConsumeCommandResult } from '../../src/features/messaging/consumeCommand';
 import type { PeekCommandResult } from '../../src/features/messaging/peekCommand';
 import type { PublishBulkResult, PublishCommandResult } from '../../src/features/messaging/publishCommands';
-import { createTestVhost, PASSWORD, type TestVhost } from '../support/broker';
+import { createTestVhost, MGMT_URL, PASSWORD, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 
@@ -55,8 +55,8 @@ describe('messaging', function () {
     assert.ok(ext);
     api = await ext.activate();
     v = await createTestVhost('messaging');
-    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'messaging-test', amqpUrl: v.profileUrl, password: PASSWORD })).id;
-    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'messaging-ro', amqpUrl: v.profileUrl, password: PASSWORD, readOnly: true })).id;
+    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'messaging-test', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD })).id;
+    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'messaging-ro', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD, readOnly: true })).id;
     assert.equal(api.connections.profile(readOnlyId).readOnly, true);
     conn = await amqp.connect(v.amqpUrl, { noDelay: true });
     ch = await conn.createChannel();

@@ -1,7 +1,10 @@
 // Request files in a real VS Code extension host against the real broker (fresh vhost): the language, "New
 // Request File", every CodeLens of the example files doing what it says (messages arrive with their properties,
-// peeks leave the queue as it was, the RPC reply comes back), completion of the broker's real names,
-// diagnostics for bad blocks with nothing sent, environments, faker loaded on first use, copy as code.
+// peeks open the inspector and leave the queue as it was, the RPC reply comes back in the RPC panel), the
+// consume panel, PURGE, # @vhost and file bodies, completion of the broker's real names and of header names
+// seen on a queue's messages, diagnostics for bad blocks with nothing sent, read-only connections,
+// environments, faker loaded on first use (and its locale), copy as code, folding, the block under the cursor.
+// Queues are durable: RabbitMQ 4 refuses transient queues that are not exclusive.
 import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,9 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { RunOutcome } from '../../src/features/requestFiles/runner';
 import { parseRequestFile } from '../../src/core/requestFile';
-import { createTestVhost, PASSWORD, type TestVhost } from '../support/broker';
+import { createTestVhost, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
+
+const AUTH = 'Basic ' + Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 
@@ -115,7 +120,8 @@ describe('request files', function () {
     assert.equal(files.length, 6);
     // The RPC example needs a server: the tutorial's fib server in amqplib.
     const server = await raw.createChannel();
-    await server.assertQueue('rpc_queue', { durable: false });
+    // Declared as the example's DECLARE block declares it (durable).
+    await server.assertQueue('rpc_queue', { durable: true });
     await server.consume('rpc_queue', (m) => {
       if (!m) return;
       server.sendToQueue(String(m.properties.replyTo), Buffer.from(String(fib(Number(m.content.toString())))), { correlationId: m.properties.correlationId, contentType: 'text/plain' });
@@ -140,6 +146,13 @@ describe('request files', function () {
     }
     await server.close();
 
+    // Every PEEK opened the inspector with the messages it returned.
+    const peeks = [...outcomes.values()].flat().filter((o) => o.verb === 'PEEK');
+    assert.equal(peeks.length, 8);
+    for (const o of peeks) {
+      assert.ok(o.panel, `PEEK of block ${o.block} opened the inspector`);
+      assert.deepEqual(o.panel.messages.map((e) => e.raw.body.text), o.peek?.messages.map((m) => m.body.text));
+    }
     // hello-world: declare, publish, peek (non-destructive), consume with ack.
     const hello = outcomes.get('hello-world.rabbitmq')!;
     assert.deepEqual(hello[2].peek?.messages.map((m) => m.body.text), ['Hello World!']);
@@ -168,14 +181,24 @@ describe('request files', function () {
     assert.equal(rpc[1].call?.state, 'ok');
     assert.equal(rpc[1].call?.reply?.body?.text, '832040');
     assert.ok((rpc[1].call?.rttMs ?? 0) > 0);
+    assert.ok([...api.rpc.panels].some((p) => p.scope.connectionId === connectionId && p.scope.vhost === v.name), 'the RPC panel of the connection and vhost shows the reply');
+    assert.ok(api.rpc.history.list().some((h) => h.reply?.body?.text === '832040'), 'the call is in the RPC history');
     // Results: inline summaries and the results document of the file.
     const results = await run<vscode.TextDocument>('rabbitmq.showRequestResults', vscode.Uri.file(join(dir, 'rpc.rabbitmq')));
     assert.match(results.getText(), /Reply in \d+ ms/);
+    // One results document per file, newest run first, with every run of that file only.
+    const work2 = await run<vscode.TextDocument>('rabbitmq.showRequestResults', vscode.Uri.file(join(dir, 'work-queue.rabbitmq')));
+    const entries = work2.getText().split('\n').filter((l) => /^[✓✗] /.test(l));
+    assert.deepEqual(entries.map((l) => /line (\d+)/.exec(l)?.[1]), ['23', '20', '10', '7']);
+    assert.ok(entries.every((l) => l.startsWith('✓')));
+    assert.match(work2.getText(), /10 published · 10 confirmed · 0 unroutable/);
+    assert.doesNotMatch(work2.getText(), /Reply in/);
+    for (const o of peeks) o.panel?.dispose();
   });
 
   it('completion lists the real broker names: queues, exchanges, routing keys from bindings', async () => {
-    await ch.assertExchange('rf-orders', 'topic', { durable: false });
-    await ch.assertQueue('rf-orders-eu', { durable: false });
+    await ch.assertExchange('rf-orders', 'topic', { durable: true });
+    await ch.assertQueue('rf-orders-eu', { durable: true });
     await ch.bindQueue('rf-orders-eu', 'rf-orders', 'order.eu.*');
     const doc = await open('complete.rabbitmq', 'PEEK \n###\nPUBLISH \n###\nPUBLISH rf-orders \n');
     const labels = async (line: number, character: number): Promise<string[]> => {
@@ -189,8 +212,8 @@ describe('request files', function () {
   });
 
   it('hover on an exchange shows its type and bindings; property names are completed', async () => {
-    await ch.assertExchange('rf-orders', 'topic', { durable: false });
-    await ch.assertQueue('rf-orders-eu', { durable: false });
+    await ch.assertExchange('rf-orders', 'topic', { durable: true });
+    await ch.assertQueue('rf-orders-eu', { durable: true });
     await ch.bindQueue('rf-orders-eu', 'rf-orders', 'order.eu.*');
     const doc = await open('hover.rabbitmq', 'PUBLISH rf-orders order.eu.1\n\nx\n###\nPUBLISH "" q\nconte\n');
     const hovers = await waitFor('hover', async () => {
@@ -207,7 +230,7 @@ describe('request files', function () {
   });
 
   it('diagnostics for bad blocks, before anything is sent', async () => {
-    await ch.assertQueue('rf-bad', { durable: false });
+    await ch.assertQueue('rf-bad', { durable: true });
     const text = [
       'PUBLISH rf-nope k', // 1: unknown exchange (broker)
       '',
@@ -222,6 +245,8 @@ describe('request files', function () {
       `PUBLISH "" ${'k'.repeat(256)}`, // 11: routing key too long
       '',
       'x',
+      '###',
+      'PEEK rf-missing', // 15: unknown queue (broker)
     ].join('\n');
     const doc = await open('bad.rabbitmq', text);
     const diags = await waitFor('diagnostics', () => {
@@ -233,6 +258,7 @@ describe('request files', function () {
     assert.deepEqual(lines(/is not an AMQP message property/), [7]);
     assert.deepEqual(lines(/not valid JSON/), [9]);
     assert.deepEqual(lines(/256 bytes long/), [11]);
+    assert.deepEqual(lines(/queue "rf-missing" does not exist/), [15]);
     // Running a bad block is refused with the line and field; nothing reaches the queue.
     await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, block: 1 }), (e: unknown) => (e as { code?: string }).code === 'INVALID_INPUT' && /^line 7, column 1: colour: /.test((e as Error).message));
     assert.equal(await ready('rf-bad'), 0);
@@ -243,13 +269,19 @@ describe('request files', function () {
     assert.equal(await ready('rf-bad'), 1);
   });
 
-  it('read-only connections: a diagnostic on PUBLISH, and the run refused with nothing sent', async () => {
-    const doc = await open('ro.rabbitmq', '# @connection reqfiles-ro\n\n### send\nPUBLISH "" rf-bad\n\nnope\n###\nPEEK rf-bad\n');
-    const diags = await waitFor('read-only diagnostic', () => {
+  it('read-only connections: diagnostics on PUBLISH, DECLARE and BIND, their runs refused with nothing sent; PEEK runs', async () => {
+    const doc = await open('ro.rabbitmq', '# @connection reqfiles-ro\n\n### send\nPUBLISH "" rf-bad\n\nnope\n###\nPEEK rf-bad\n###\nDECLARE queue rf-ro-new\n###\nBIND queue rf-bad to amq.fanout\n');
+    const diags = await waitFor('read-only diagnostics', () => {
       const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => /read-only/.test(x.message));
-      return d.length ? d : undefined;
+      return d.length >= 3 ? d : undefined;
     });
-    assert.deepEqual(diags.map((d) => d.range.start.line), [3]);
+    assert.deepEqual(diags.map((d) => d.range.start.line).sort((a, b) => a - b), [3, 9, 11]);
+    for (const block of [2, 3]) await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, block }), (e: unknown) => (e as { code?: string }).code === 'READ_ONLY');
+    await assert.rejects(ch.checkQueue('rf-ro-new'), /NOT_FOUND/);
+    ch = await raw.createChannel();
+    ch.on('error', () => undefined);
+    const bindings = (await (await fetch(`${MGMT_URL}/api/exchanges/${encodeURIComponent(v.name)}/amq.fanout/bindings/source`, { headers: { authorization: AUTH } })).json()) as unknown[];
+    assert.deepEqual(bindings, [], 'the BIND block bound nothing');
     const before = await ready('rf-bad');
     await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 }), (e: unknown) => (e as { code?: string }).code === 'READ_ONLY');
     assert.equal(await ready('rf-bad'), before);
@@ -260,7 +292,7 @@ describe('request files', function () {
   });
 
   it('environments from settings ($shared), .env values, and faker loaded on first use', async () => {
-    await ch.assertQueue('rf-env', { durable: false });
+    await ch.assertQueue('rf-env', { durable: true });
     await vscode.workspace.getConfiguration('rabbitmq').update('environments', { $shared: { tenant: 'shared-t' }, dev: { queue: 'rf-env' } }, vscode.ConfigurationTarget.Global);
     assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: 'dev' }), 'dev');
     writeFileSync(join(dir, '.env'), 'TOKEN=from-dotenv\n');
@@ -274,6 +306,17 @@ describe('request files', function () {
     assert.ok(body.name.length > 0);
     assert.equal(loaded('faker.js'), true);
     assert.equal(m.properties.headers?.['x-token'], 'from-dotenv');
+    // The faker locale comes from rabbitmq.requestFiles.fakerLocale.
+    await vscode.workspace.getConfiguration('rabbitmq').update('requestFiles.fakerLocale', 'ja', vscode.ConfigurationTarget.Global);
+    try {
+      const ja = await open('faker-ja.rabbitmq', 'PUBLISH "" rf-env x 5\n\n{{$faker person.lastName}}\n');
+      await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: ja.uri, block: 0 });
+      const names = (await drain('rf-env')).map((x) => x.content.toString());
+      assert.equal(names.length, 5);
+      assert.ok(names.every((n) => /^[\u3040-\u30ff\u4e00-\u9fff]+$/.test(n)), names.join(', '));
+    } finally {
+      await vscode.workspace.getConfiguration('rabbitmq').update('requestFiles.fakerLocale', undefined, vscode.ConfigurationTarget.Global);
+    }
     assert.equal(await run('rabbitmq.selectRequestEnvironment', { name: null }), undefined);
     await assert.rejects(run('rabbitmq.runRequestBlock', { uri: doc.uri, line: 0 }), /variable "queue" is not defined/);
   });
@@ -286,5 +329,95 @@ describe('request files', function () {
     assert.equal(await vscode.env.clipboard.readText(), py);
     const admin = await run<string>('rabbitmq.copyRequestAsCode', { uri: doc.uri, block: 0, target: 'rabbitmqadmin' });
     assert.match(admin, new RegExp(`^rabbitmqadmin --vhost='${v.name}' publish exchange='amq.default' routing_key='rf-bad'`));
+  });
+
+  it('CONSUME without a mode opens the consume panel; PURGE runs once confirmed', async () => {
+    await ch.assertQueue('rf-consume', { durable: true });
+    const doc = await open('consume.rabbitmq', '### three\nPUBLISH "" rf-consume x 3\n\nc{{$counter}}\n###\nCONSUME rf-consume 2\n###\nPURGE rf-consume\n');
+    await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 });
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    const consumeLens = lenses.find((l) => l.command?.command === 'rabbitmq.runRequestBlock' && l.range.start.line === 5);
+    assert.ok(consumeLens, 'a run lens on the CONSUME line');
+    const c = await run<RunOutcome>(consumeLens.command!.command, ...(consumeLens.command!.arguments ?? []));
+    assert.equal(c.consumePanel, true);
+    const panel = c.panel!;
+    // The count is the panel's prefetch: two messages held unacknowledged, one still ready.
+    await waitFor('two deliveries in the consume panel', () => panel.messages.length === 2 || undefined);
+    assert.deepEqual(panel.messages.map((e) => e.raw.body.text), ['c1', 'c2']);
+    assert.equal(panel.controller.mode, 'consume');
+    assert.equal(await ready('rf-consume'), 1);
+    // Closing the panel gives the unacknowledged messages back.
+    panel.dispose();
+    await waitFor('messages back in the queue', async () => ((await ready('rf-consume')) === 3 ? true : undefined));
+    const p = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 2, confirm: true });
+    assert.deepEqual(p.result, { verb: 'PURGE', queue: 'rf-consume', purged: 3 });
+    assert.equal(await ready('rf-consume'), 0);
+  });
+
+  it('# @vhost picks the vhost, < ./file bodies are sent as they are, and a DECLARE clears the "does not exist yet" warning', async () => {
+    const other = await createTestVhost('reqfiles-vh');
+    let conn: amqp.ChannelModel | undefined;
+    try {
+      const order = '{"order": 7, "lines": [{"sku": "A-1", "qty": 2}]}\n';
+      writeFileSync(join(dir, 'order.json'), order);
+      const doc = await open(
+        'vhost.rabbitmq',
+        [`# @vhost ${other.name}`, '', '### setup', 'DECLARE queue rf-orders durable', '', '### send the order file', 'PUBLISH "" rf-orders', 'content-type: application/json', 'header x-source: file', '', '< ./order.json', '', '### look', 'PEEK rf-orders'].join('\n'),
+      );
+      const warned = await waitFor('the "does not exist yet" warning', () => {
+        const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => /rf-orders" does not exist on the broker yet/.test(x.message));
+        return d.length ? d : undefined;
+      });
+      assert.deepEqual(warned.map((d) => [d.range.start.line, d.severity]), [[13, vscode.DiagnosticSeverity.Warning]]);
+      const setup = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 });
+      assert.equal(setup.vhost, other.name);
+      await waitFor('the warning to go once the queue exists', () => (vscode.languages.getDiagnostics(doc.uri).some((x) => /does not exist/.test(x.message)) ? undefined : true));
+      const sent = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 1 });
+      assert.deepEqual([sent.connectionId, sent.vhost, sent.result?.verb === 'PUBLISH' && sent.result.confirmed], [connectionId, other.name, 1]);
+      conn = await amqp.connect(other.amqpUrl);
+      conn.on('error', () => undefined);
+      const och = await conn.createChannel();
+      const m = await och.get('rf-orders', { noAck: true });
+      assert.ok(m, 'the message is in the other vhost');
+      assert.equal(m.content.toString(), order, 'the file, byte for byte');
+      assert.deepEqual([m.properties.contentType, m.properties.headers?.['x-source']], ['application/json', 'file']);
+      await assert.rejects(ch.checkQueue('rf-orders'), /NOT_FOUND/, 'nothing in the connection\'s own vhost');
+      ch = await raw.createChannel();
+      ch.on('error', () => undefined);
+    } finally {
+      await conn?.close().catch(() => undefined);
+      await other.delete();
+    }
+  });
+
+  it('header names seen on the queue\'s messages are completed for blocks that publish to that queue', async () => {
+    await ch.assertQueue('rf-hdr', { durable: true });
+    await ch.assertQueue('rf-hdr-other', { durable: true });
+    await ch.bindQueue('rf-hdr', 'amq.direct', 'hdr');
+    ch.sendToQueue('rf-hdr', Buffer.from('a'), { headers: { 'x-order-id': 1, 'x-region': 'eu' } });
+    ch.sendToQueue('rf-hdr-other', Buffer.from('b'), { headers: { 'x-unrelated': 1 } });
+    await waitFor('both messages', async () => ((await ready('rf-hdr')) === 1 && (await ready('rf-hdr-other')) === 1) || undefined);
+    const doc = await open('headers.rabbitmq', 'PEEK rf-hdr\n###\nPEEK rf-hdr-other\n###\nPUBLISH "" rf-hdr\nheader \n\nx\n###\nPUBLISH amq.direct hdr\nheader \n\ny\n');
+    const labels = async (line: number): Promise<string[]> => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, 7));
+      return list.items.filter((i) => i.kind === vscode.CompletionItemKind.Field).map((i) => (typeof i.label === 'string' ? i.label : i.label.label)).sort();
+    };
+    assert.deepEqual(await labels(5), [], 'nothing seen before a peek');
+    for (const block of [0, 1]) (await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block })).panel?.dispose();
+    assert.deepEqual(await labels(5), ['x-order-id', 'x-region']);
+    assert.deepEqual(await labels(10), ['x-order-id', 'x-region'], 'through the exchange\'s binding to rf-hdr');
+    assert.equal(await ready('rf-hdr'), 1, 'completion read nothing off the queue');
+  });
+
+  it('folding per block, and the command runs the block under the cursor', async () => {
+    await ch.assertQueue('rf-cursor', { durable: true });
+    const doc = await open('cursor.rabbitmq', '# notes\n\n### one\nPUBLISH "" rf-cursor\n\nfirst\n\n### two\nPUBLISH "" rf-cursor\n\nsecond\n');
+    const ranges = await vscode.commands.executeCommand<vscode.FoldingRange[]>('vscode.executeFoldingRangeProvider', doc.uri);
+    assert.deepEqual(ranges.filter((r) => r.kind === vscode.FoldingRangeKind.Region).map((r) => [r.start, r.end]), [[2, 5], [7, 10]]);
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(10, 2, 10, 2);
+    const r = await run<RunOutcome>('rabbitmq.runRequestBlock');
+    assert.equal(r.block, 1);
+    assert.deepEqual((await drain('rf-cursor')).map((m) => m.content.toString()), ['second']);
   });
 });

@@ -1,10 +1,11 @@
-// "See where messages go" (#8) in a real VS Code against the real broker: the route tester agrees with where
+// "See where messages go" in a real VS Code against the real broker: the route tester agrees with where
 // real probes land, the topology graph panel draws the vhost's nodes and the route, and the live tap streams
 // copies into the inspector without taking messages from a normal consumer, leaving nothing behind on stop.
 import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { RouteResult } from '../../src/core/routing';
+import { TAP_QUEUE_PREFIX } from '../../src/core/tap';
 import type { ExtensionApi } from '../../src/extension';
 import type { TapSession } from '../../src/features/routing/tap';
 import type { TopologyPanel } from '../../src/features/routing/topologyPanel';
@@ -42,7 +43,7 @@ describe('extension: route tester, topology graph, live tap', function () {
     conn.on('error', () => undefined);
     ch = await conn.createConfirmChannel();
     ch.on('error', () => undefined);
-    for (const q of queues) await ch.assertQueue(q, { durable: false });
+    for (const q of queues) await ch.assertQueue(q, { durable: true });
     await ch.assertExchange('ae.catch', 'fanout', { durable: false });
     await ch.assertExchange('orders', 'topic', { durable: false, arguments: { 'alternate-exchange': 'ae.catch' } });
     await ch.assertExchange('fan.audit', 'fanout', { durable: false, internal: true });
@@ -53,7 +54,7 @@ describe('extension: route tester, topology graph, live tap', function () {
     await ch.bindQueue('audit', 'fan.audit', '');
     await ch.bindQueue('unrouted', 'ae.catch', '');
     await ch.bindQueue('reports.pdf', 'docs', '', { 'x-match': 'all', format: 'pdf' });
-    const added = await run<{ id: string }>('rabbitmq.addConnection', { name: `routing ${vh.name}`, amqpUrl: vh.profileUrl, password: PASSWORD });
+    const added = await run<{ id: string }>('rabbitmq.addConnection', { name: `routing ${vh.name}`, amqpUrl: vh.profileUrl, managementUrl: MGMT_URL, password: PASSWORD });
     connectionId = added.id;
   });
 
@@ -145,10 +146,17 @@ describe('extension: route tester, topology graph, live tap', function () {
       consumer.ack(m);
     });
     const tap = await run<TapSession>('rabbitmq.tap', { connectionId, vhost: vh.name, exchange: 'orders' });
-    assert.match(tap.queue, /^amq\.gen-/);
+    assert.ok(tap.queue.startsWith(TAP_QUEUE_PREFIX), tap.queue);
     const v = encodeURIComponent(vh.name);
-    const bindings = async () => ((await (await mgmt('GET', `/bindings/${v}`)).json()) as { destination: string; source: string; routing_key: string }[]).filter((b) => b.destination === tap.queue && b.source !== '');
-    assert.deepEqual((await bindings()).map((b) => [b.source, b.routing_key]), [['orders', '#']]);
+    // The tap's queues are bound with copies of what the broker already routes to queues: the exchange's queue
+    // bindings (not the one to the exchange fan.audit) and, for the unroutable ones, its alternate exchange's.
+    const tapQueues = [...tap.handle.queues];
+    assert.equal(tapQueues.length, 2, tapQueues.join(', '));
+    const bindings = async () => ((await (await mgmt('GET', `/bindings/${v}`)).json()) as { destination: string; source: string; routing_key: string }[])
+      .filter((b) => tapQueues.includes(b.destination) && b.source !== '')
+      .map((b) => [b.destination === tap.queue ? 'main' : 'alternate', b.source, b.routing_key])
+      .sort((a, b) => (a.join('\u0000') < b.join('\u0000') ? -1 : 1));
+    assert.deepEqual(await bindings(), [['alternate', 'ae.catch', ''], ['main', 'orders', 'order.#'], ['main', 'orders', 'order.created']]);
 
     const N = 20;
     for (let i = 0; i < N; i++) ch.publish('orders', 'order.created', Buffer.from(`m${i}`));
@@ -161,9 +169,11 @@ describe('extension: route tester, topology graph, live tap', function () {
 
     const stopped = await run<string[]>('rabbitmq.stopTap', { queue: tap.queue });
     assert.deepEqual(stopped, [tap.queue]);
-    const res = await mgmt('GET', `/queues/${v}/${encodeURIComponent(tap.queue)}`).catch((e: Error) => e);
-    assert.ok(res instanceof Error && /404/.test(res.message), 'the tap queue is gone');
-    assert.deepEqual(await bindings(), [], 'its binding is gone');
+    for (const q of tapQueues) {
+      const res = await mgmt('GET', `/queues/${v}/${encodeURIComponent(q)}`).catch((e: Error) => e);
+      assert.ok(res instanceof Error && /404/.test(res.message), `the tap queue ${q} is gone`);
+    }
+    assert.deepEqual(await bindings(), [], 'their bindings are gone');
     tap.panel.dispose();
   });
 

@@ -15,7 +15,7 @@ import { HISTORY_LIMIT, RpcHistory, emptyForm } from '../../src/features/rpc/rpc
 import type { RpcCommandResult } from '../../src/features/rpc/rpcService';
 import type { RpcPanel } from '../../src/features/rpc/rpcPanel';
 import type { CallView } from '../../src/features/rpc/rpcProtocol';
-import { createTestVhost, mgmt, PASSWORD, type TestVhost } from '../support/broker';
+import { createTestVhost, mgmt, MGMT_URL, PASSWORD, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 
@@ -52,7 +52,7 @@ import os, pika
 
 connection = pika.BlockingConnection(pika.URLParameters(os.environ['AMQP_URL']))
 channel = connection.channel()
-channel.queue_declare(queue='py_rpc_queue')
+channel.queue_declare(queue='py_rpc_queue', durable=True)
 
 def fib(n):
     a, b = 0, 1
@@ -95,13 +95,13 @@ describe('rpc', function () {
     assert.ok(ext);
     api = await ext.activate();
     v = await createTestVhost('rpc');
-    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'rpc-test', amqpUrl: v.profileUrl, password: PASSWORD })).id;
+    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'rpc-test', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD })).id;
 
     // Node RPC servers (amqplib, noDelay).
     server = await amqp.connect(v.amqpUrl, { noDelay: true });
     server.on('error', () => undefined);
     const fibCh = await server.createChannel();
-    await fibCh.assertQueue('rpc_queue', { durable: false });
+    await fibCh.assertQueue('rpc_queue', { durable: true });
     await fibCh.prefetch(1);
     await fibCh.consume('rpc_queue', (m) => {
       if (!m) return;
@@ -118,7 +118,7 @@ describe('rpc', function () {
     });
     // Replies after `delayMs` from the body (for timeouts and connection drops).
     const slowCh = await server.createChannel();
-    await slowCh.assertQueue('slow_queue', { durable: false });
+    await slowCh.assertQueue('slow_queue', { durable: true });
     await slowCh.consume('slow_queue', (m) => {
       if (!m) return;
       const delay = Number(JSON.parse(m.content.toString()).delayMs);
@@ -132,14 +132,14 @@ describe('rpc', function () {
     }, { noAck: true });
     // Sends a reply with a foreign correlation id first, then the real one.
     const foreignCh = await server.createChannel();
-    await foreignCh.assertQueue('foreign_queue', { durable: false });
+    await foreignCh.assertQueue('foreign_queue', { durable: true });
     await foreignCh.consume('foreign_queue', (m) => {
       if (!m) return;
       const to = String(m.properties.replyTo);
       foreignCh.sendToQueue(to, Buffer.from('not yours'), { correlationId: `someone-else-${Date.now()}` });
       foreignCh.sendToQueue(to, Buffer.from('yours'), { correlationId: m.properties.correlationId });
     }, { noAck: true });
-    await fibCh.assertQueue('silent_queue', { durable: false });
+    await fibCh.assertQueue('silent_queue', { durable: true });
     await fibCh.assertExchange('rpc-ex', 'direct', { durable: false });
     await fibCh.bindQueue('rpc_queue', 'rpc-ex', 'fib');
 

@@ -1,7 +1,7 @@
 /**
  * Creates many queues fast over AMQP (amqplib, noDelay, several channels, parallel batches) for scale
- * tests and the benchmark. Queues are durable classic queues (RabbitMQ 4.x may refuse transient non-exclusive
- * ones); deleting the vhost removes them.
+ * tests and the benchmark. Queues are durable classic queues (brokers may deny transient non-exclusive ones);
+ * deleting the vhost removes them.
  */
 import * as amqp from 'amqplib';
 

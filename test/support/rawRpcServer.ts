@@ -17,6 +17,7 @@ export interface RawRpcServerOptions {
 export async function startRawRpcServer(conn: amqp.ChannelModel, queue: string, opts: RawRpcServerOptions = {}): Promise<amqp.Channel> {
   const ch = await conn.createChannel();
   ch.on('error', () => undefined);
+  // Durable: brokers that deny transient non-exclusive queues (RabbitMQ 4 option) close the connection otherwise.
   await ch.assertQueue(queue, { durable: true });
   await ch.prefetch(opts.prefetch ?? 1);
   const respond = opts.respond ?? ((m, send) => send(m.content, { contentType: m.properties.contentType }));

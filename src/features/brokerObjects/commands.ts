@@ -32,7 +32,7 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
   /** The AMQP session of (connection, vhost), after refusing read-only connections. */
   async function session(connectionId: string, vhost: string, action: string): Promise<AmqpSession> {
     manager.assertWritable(connectionId, action);
-    return manager.session<AmqpSession>(connectionId, vhost);
+    return manager.session(connectionId, vhost);
   }
 
   async function declareQueue(arg?: unknown): Promise<DeclareQueueSpec> {

@@ -30,6 +30,14 @@ export interface EditConnectionArgs extends Partial<Omit<AddConnectionArgs, 'sco
 
 export const LOCALHOST_URL = 'amqp://guest@127.0.0.1:5672/%2F';
 
+/** Args object of rabbitmq.connectLocalhost: a local broker on other ports than RabbitMQ's defaults. */
+interface ConnectLocalhostArgs {
+  /** AMQP port on 127.0.0.1 (default 5672). */
+  port?: number;
+  /** Management API URL (default http://127.0.0.1:15672). */
+  managementUrl?: string;
+}
+
 export function registerConnectionCommands(manager: ConnectionManager): vscode.Disposable[] {
   const store = manager.store;
 
@@ -166,10 +174,12 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
     await store.remove(id);
   }
 
-  async function connectLocalhost(): Promise<StoredProfile> {
-    const existing = store.list().find(isLocalGuest);
+  async function connectLocalhost(arg?: unknown): Promise<StoredProfile> {
+    const { port, managementUrl } = readLocalhostArgs(arg);
+    const existing = store.list().find((p) => isLocalGuest(p, port));
     if (!existing) {
-      return addConnection({ name: 'localhost', amqpUrl: LOCALHOST_URL, password: 'guest' } satisfies AddConnectionArgs);
+      const amqpUrl = port === 5672 ? LOCALHOST_URL : `amqp://guest@127.0.0.1:${port}/%2F`;
+      return addConnection({ name: 'localhost', amqpUrl, ...(managementUrl ? { managementUrl } : {}), password: 'guest' } satisfies AddConnectionArgs);
     }
     if ((await store.getPassword(existing.id)) === undefined) {
       // A pre-seeded localhost definition (e.g. in settings) without a secret: use RabbitMQ's default guest/guest.
@@ -210,10 +220,19 @@ function readAddArgs(a: Record<string, unknown>): AddConnectionArgs {
   };
 }
 
-function isLocalGuest(p: StoredProfile): boolean {
+/** The palette passes nothing (RabbitMQ's default ports); scripts and tests may name other local ports. */
+function readLocalhostArgs(a: unknown): ConnectLocalhostArgs & { port: number } {
+  if (!isObject(a)) return { port: 5672 };
+  const port = a.port ?? 5672;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw invalidInput('port', `"${String(port)}" is not a TCP port`, 'Pass a whole number from 1 to 65535.');
+  if (a.managementUrl !== undefined && typeof a.managementUrl !== 'string') throw invalidInput('managementUrl', 'must be a string');
+  return { port, ...(a.managementUrl ? { managementUrl: a.managementUrl as string } : {}) };
+}
+
+function isLocalGuest(p: StoredProfile, port: number): boolean {
   try {
     const r = resolveProfile(p);
-    return (r.amqp.hostname === '127.0.0.1' || r.amqp.hostname === 'localhost') && r.amqp.port === 5672 && r.amqp.username === 'guest' && r.amqp.vhost === '/';
+    return (r.amqp.hostname === '127.0.0.1' || r.amqp.hostname === 'localhost') && r.amqp.port === port && r.amqp.username === 'guest' && r.amqp.vhost === '/';
   } catch {
     return false;
   }

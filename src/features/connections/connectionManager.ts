@@ -3,6 +3,7 @@ import { isRabbitError, RabbitError } from '../../core/errors';
 import { ManagementClient } from '../../core/management';
 import type { Overview } from '../../core/model';
 import { resolveProfile, type Credentials, type ResolvedProfile } from '../../core/profile';
+import type { AmqpSession } from '../../core/session';
 import { logger } from '../../platform/log';
 import { ConnectionStore, type StoredProfile } from './connectionStore';
 
@@ -21,15 +22,10 @@ interface Live {
   credentials: Credentials;
   management: ManagementClient;
   /** AMQP sessions by vhost (an AMQP connection is bound to one vhost). */
-  sessions: Map<string, SessionLike>;
+  sessions: Map<string, AmqpSession>;
 }
 
-/** The part of AmqpSession the manager needs (kept structural so the manager does not own session details). */
-export interface SessionLike {
-  close(): Promise<void>;
-}
-
-export type SessionFactory = (resolved: ResolvedProfile, credentials: Credentials) => SessionLike;
+export type SessionFactory = (resolved: ResolvedProfile, credentials: Credentials) => AmqpSession;
 
 /**
  * Owns live connections: one management client per profile and one AMQP session per (profile, vhost), reused,
@@ -95,7 +91,7 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   /** The AMQP session of (profile, vhost), created on first use and reused. */
-  async session<T extends SessionLike = SessionLike>(id: string, vhost: string): Promise<T> {
+  async session(id: string, vhost: string): Promise<AmqpSession> {
     const live = await this.ensureLive(id);
     let s = live.sessions.get(vhost);
     if (!s) {
@@ -104,7 +100,7 @@ export class ConnectionManager implements vscode.Disposable {
       s = this.sessionFactory(resolved, live.credentials);
       live.sessions.set(vhost, s);
     }
-    return s as T;
+    return s;
   }
 
   resolved(id: string): ResolvedProfile {

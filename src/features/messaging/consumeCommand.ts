@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput, RabbitError } from '../../core/errors';
 import type { DecodedMessage } from '../../core/message';
-import type { AmqpSession } from '../../core/session';
 import { isObject } from '../../platform/pickers';
 import { InspectorPanel, type InspectorController } from './inspectorPanel';
 import type { Settlement, SettleAction } from './inspectorProtocol';
@@ -41,7 +40,7 @@ export async function consumeCommand(manager: ConnectionManager, extensionUri: v
   manager.assertWritable(connectionId, vscode.l10n.t('consuming with acknowledgements'));
   const prefetch = args.prefetch ?? defaultPrefetch();
   if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65535) throw invalidInput('prefetch', `must be a whole number from 1 to 65535 (got ${String(prefetch)})`);
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   const profile = manager.profile(connectionId);
 
   const ui: { panel?: InspectorPanel } = {};

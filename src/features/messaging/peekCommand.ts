@@ -8,7 +8,6 @@ import { invalidInput, RabbitError } from '../../core/errors';
 import type { DecodedMessage } from '../../core/message';
 import { publishMany } from '../../core/operations';
 import { MAX_PEEK, peekMessages, type PeekResult, type StreamOffset } from '../../core/peek';
-import type { AmqpSession } from '../../core/session';
 import { cancelled, isObject, vhostScopeOf } from '../../platform/pickers';
 import { QueueNode } from '../explorer/nodes/queueNode';
 import { InspectorPanel, type InspectorController } from './inspectorPanel';
@@ -106,7 +105,7 @@ export async function peekCommand(manager: ConnectionManager, extensionUri: vsco
   const dl = info.arguments['x-delivery-limit'];
   const deliveryLimit = typeof dl === 'number' ? dl : undefined;
 
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   const run = () => peekMessages(session, queue, { count, queueType: info.type, streamOffset, deliveryLimit, decode: INSPECTOR_DECODE });
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Peeking {0}…', queue) }, run);
   log.info(`peeked ${result.messages.length} of ${result.messageCountBefore} message(s) in ${queue} (${result.queueType}) in ${result.durationMs.toFixed(0)} ms`);
@@ -165,7 +164,7 @@ export async function republish(manager: ConnectionManager, connectionId: string
       return decodedToPublish(m, { exchange: origin.exchange, routingKey: origin.routingKeys[0] }, true);
     });
   }
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   const r = await publishMany(session, list, { mandatory: true });
   log.info(`republished ${r.published} message(s) (${target}): ${r.confirmed} confirmed, ${r.returned} unroutable, ${r.nacked} nacked`);
   const text = vscode.l10n.t('Published {0} message(s): {1} confirmed, {2} unroutable, {3} nacked.', r.published, r.confirmed, r.returned, r.nacked);

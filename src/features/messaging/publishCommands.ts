@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { readFile, stat } from 'node:fs/promises';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput, isRabbitError, RabbitError } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import { publish, publishMany, preparePublish, type PublishManyResult, type PublishOptions, type PublishResult } from '../../core/operations';
 import type { AmqpSession } from '../../core/session';
 import { cancelled, isObject, vhostScopeOf } from '../../platform/pickers';
@@ -61,7 +62,7 @@ export async function publishCommand(manager: ConnectionManager, arg?: unknown):
     routingKey = exchange === '' ? await pickQueue(manager, connectionId, vhost) : await pickRoutingKey(manager, connectionId, vhost, exchange);
   }
 
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   await session.connection(); // the body limit depends on the broker version
   const limit = bodyLimit(session);
 
@@ -242,14 +243,8 @@ async function askProperties(contentType: string | undefined): Promise<{ propert
 
 /** Parses the properties box: known property names plus `headers`. */
 export function splitProperties(text: string): { properties: PublishPropertiesInput; headers?: Record<string, unknown> } {
-  if (text.trim() === '') return { properties: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw invalidInput('properties', `is not valid JSON (${(e as Error).message})`);
-  }
-  if (!isObject(value)) throw invalidInput('properties', 'must be a JSON object');
+  const value = parseJsonObject('properties', text, '{"contentType": "application/json", "headers": {"x-tenant": "a"}}');
+  if (value === undefined) return { properties: {} };
   const { headers, ...rest } = value;
   for (const k of Object.keys(rest)) if (!PROPERTY_NAMES.includes(k)) throw invalidInput(`properties.${k}`, 'is not a message property', 'Put custom values under "headers".');
   if (headers !== undefined && !isObject(headers)) throw invalidInput('headers', 'must be a JSON object of name → value');
@@ -299,7 +294,7 @@ export async function publishBulkCommand(manager: ConnectionManager, arg?: unkno
     if (rk === undefined) throw cancelled();
     messages = await readBulkFile(file, { ...defaults, routingKey: rk });
   }
-  const session = await manager.session<AmqpSession>(connectionId, vhost);
+  const session = await manager.session(connectionId, vhost);
   await session.connection();
   const limit = bodyLimit(session);
   messages.forEach((m, i) => {

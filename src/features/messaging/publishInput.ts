@@ -3,6 +3,7 @@
  * before anything is sent. No 'vscode' import.
  */
 import { invalidInput } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import type { AmqpTable, PublishOptions } from '../../core/operations';
 import { headersFromJson, parseTimestamp } from './jsonl';
 
@@ -46,16 +47,8 @@ export interface PublishArgs {
 /** Header JSON typed by the user → an AMQP table; names the problem in the text. */
 export function parseHeaders(input: Record<string, unknown> | string | undefined): AmqpTable | undefined {
   if (input === undefined) return undefined;
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    const text = input.trim();
-    if (text === '') return undefined;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw invalidInput('headers', `is not valid JSON (${(e as Error).message})`, 'Write an object, e.g. {"x-tenant": "a", "attempt": 1}.');
-    }
-  }
+  const value: unknown = typeof input === 'string' ? parseJsonObject('headers', input, '{"x-tenant": "a", "attempt": 1}') : input;
+  if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidInput('headers', 'must be a JSON object of name → value', 'Write an object, e.g. {"x-tenant": "a"}.');
   }

@@ -8,7 +8,7 @@ import { BUILTIN_TEMPLATES, CONTENT_TYPES, blockLenses, brokerDiagnostics, compl
 import { parseRequestFile, REQUEST_VERBS, type RequestDiagnostic, type RequestFile } from '../../core/requestFile';
 import { Commands } from '../../platform/commandIds';
 import { logger } from '../../platform/log';
-import type { RequestScopes } from './scope';
+import { FRESH_NAMES_MS, type RequestScopes } from './scope';
 
 const log = logger('requestFiles');
 export const LANGUAGE = 'rabbitmq';
@@ -116,7 +116,7 @@ export function registerEditing(parsed: ParsedDocuments, scopes: RequestScopes, 
       } catch {
         scope = undefined;
       }
-      const names = scope ? await scopes.brokerNames(scope)?.catch(() => undefined) : undefined;
+      const names = scope ? await scopes.brokerNames(scope, FRESH_NAMES_MS)?.catch(() => undefined) : undefined;
       const c = ctx.completion;
       switch (c.kind) {
         case 'verb':
@@ -141,9 +141,14 @@ export function registerEditing(parsed: ParsedDocuments, scopes: RequestScopes, 
         case 'propertyName':
           return propertyLineWords(c.verb).map((w) => item(w.trim().replace(/:$/, ''), vscode.CompletionItemKind.Property, undefined, w));
         case 'headerName': {
-          const queue = c.exchange === '' ? c.routingKey : undefined;
+          if (!scope) return [];
+          // The queues the block publishes to: the routing key on the default exchange, else the exchange's
+          // queue bindings; header names come from messages of those queues that PEEK / CONSUME blocks read.
+          let queues: string[] | undefined;
+          if (c.exchange === '') queues = [c.routingKey];
+          else if (names) queues = (await scopes.exchangeBindings(scope, c.exchange).catch(() => [])).filter((b) => b.destinationType === 'queue').map((b) => b.destination);
           const seen = new Set<string>();
-          for (const [q, hs] of scopes.headersSeen) if (!queue || q === `${scope?.connectionId}\u0000${scope?.vhost}\u0000${queue}`) hs.forEach((h) => seen.add(h));
+          for (const h of scopes.headersOf(scope, queues?.length ? queues : undefined)) seen.add(h);
           return [...seen].map((h) => item(h, vscode.CompletionItemKind.Field, vscode.l10n.t('header seen on peeked messages'), `${h}: `));
         }
         case 'contentType':
@@ -169,7 +174,7 @@ export function registerEditing(parsed: ParsedDocuments, scopes: RequestScopes, 
         return undefined;
       }
       if (!scope) return undefined;
-      const names = await scopes.brokerNames(scope)?.catch(() => undefined);
+      const names = await scopes.brokerNames(scope, FRESH_NAMES_MS)?.catch(() => undefined);
       const name = ex.template.source;
       const type = names?.exchanges.get(name);
       if (!names) return undefined;
@@ -221,11 +226,15 @@ export function registerEditing(parsed: ParsedDocuments, scopes: RequestScopes, 
       for (const d of vscode.workspace.textDocuments) schedule(d, 0);
       lensChanged.fire();
     }),
+    // A DECLARE / BIND / PURGE block changed the broker: the unknown-name diagnostics may be gone.
+    scopes.onDidInvalidate(() => {
+      for (const d of vscode.workspace.textDocuments) schedule(d, 0);
+    }),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   ];
 }
 
-/** Re-run the diagnostics of every open request file (after a block changed the broker). */
+/** The title of a block's run CodeLens. */
 export function runTitle(verb: string, repeat: number): string {
   switch (verb) {
     case 'PUBLISH':

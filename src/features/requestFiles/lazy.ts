@@ -29,7 +29,7 @@ export function activateRequestFiles(ctx: FeatureContext): RequestFilesApi {
   const results = new Results();
   const runner = new RequestRunner(ctx.extension, ctx.connections, parsed, scopes, environments, results);
   return {
-    disposables: [environments, results, ...registerEditing(parsed, scopes, ctx.connections.onDidChange)],
+    disposables: [environments, results, scopes, ...registerEditing(parsed, scopes, ctx.connections.onDidChange)],
     run: (a0, a1) => runner.run(a0, a1),
     copyAsCode: (a0, a1) => runner.copyAsCode(a0, a1),
     selectEnvironment: (arg) => environments.command(arg),

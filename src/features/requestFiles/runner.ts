@@ -11,13 +11,14 @@ import { invalidInput, isRabbitError, RabbitError } from '../../core/errors';
 import { requestToCode, type CodeTarget } from '../../core/requestCode';
 import { assertAllowed, blockAt, fileUsesFaker, prepareBlock, requestError, runPrepared, type BlockResult, type PreparedRequest, type RequestBlock, type RequestFile } from '../../core/requestFile';
 import type { FakerLike } from '../../core/requestTemplates';
-import type { AmqpSession } from '../../core/session';
 import type { PeekResult } from '../../core/peek';
 import type { DecodedMessage } from '../../core/message';
 import { Commands } from '../../platform/commandIds';
 import { logger } from '../../platform/log';
 import { cancelled, isObject } from '../../platform/pickers';
 import type { ConnectionManager } from '../connections/connectionManager';
+import type { ConsumeCommandResult } from '../messaging/consumeCommand';
+import type { InspectorPanel } from '../messaging/inspectorPanel';
 import { dotenvFor, type Environments } from './environments';
 import { LANGUAGE, type ParsedDocuments } from './editing';
 import type { Results } from './results';
@@ -35,6 +36,8 @@ export interface RunOutcome {
   result?: BlockResult;
   /** PEEK: the inspector's peek. */
   peek?: PeekResult;
+  /** PEEK: the inspector panel showing the messages; CONSUME without a mode: the consume panel. */
+  panel?: InspectorPanel;
   /** RPC: the finished call of the RPC panel. */
   call?: { state: string; rttMs?: number; reply?: { body?: { text?: string } } };
   /** CONSUME without a mode: the consume panel was opened. */
@@ -46,6 +49,8 @@ interface Target {
   doc: vscode.TextDocument;
   file: RequestFile;
   block: RequestBlock;
+  /** `{ confirm: true }` from code: PURGE runs without asking (the user confirmed elsewhere). */
+  confirmed: boolean;
 }
 
 export class RequestRunner {
@@ -94,7 +99,7 @@ export class RequestRunner {
     if (!block) {
       throw new RabbitError('INVALID_INPUT', index !== undefined ? vscode.l10n.t('The file has no block {0}.', index) : vscode.l10n.t('line {0}: no request here. Put the cursor in a block (PUBLISH, PEEK, CONSUME, RPC, DECLARE, BIND or PURGE).', (line ?? 0) + 1), { field: 'block' });
     }
-    return { doc, file, block };
+    return { doc, file, block, confirmed: isObject(a0) && a0.confirm === true };
   }
 
   private async loadFaker(): Promise<FakerLike> {
@@ -144,16 +149,16 @@ export class RequestRunner {
     const where = { connectionId: scope.connectionId, vhost: scope.vhost };
     switch (prepared.verb) {
       case 'PEEK': {
-        const r = await vscode.commands.executeCommand<{ result: PeekResult }>(Commands.peek, { ...where, queue: prepared.queue, count: prepared.count });
+        const r = await vscode.commands.executeCommand<{ result: PeekResult; panel: InspectorPanel }>(Commands.peek, { ...where, queue: prepared.queue, count: prepared.count });
         this.rememberHeaders(scope, prepared.queue, r.result.messages);
         const n = r.result.messages.length;
-        return { ...base, peek: r.result, summary: vscode.l10n.t('{0} message(s) peeked from "{1}" in {2} ms; they stay in the queue', n, prepared.queue, Math.round(r.result.durationMs)) };
+        return { ...base, peek: r.result, panel: r.panel, summary: vscode.l10n.t('{0} message(s) peeked from "{1}" in {2} ms; they stay in the queue', n, prepared.queue, Math.round(r.result.durationMs)) };
       }
       case 'CONSUME':
         if (!prepared.mode) {
           this.manager.assertWritable(scope.connectionId, vscode.l10n.t('consuming with acknowledgements'));
-          await vscode.commands.executeCommand(Commands.consume, { ...where, queue: prepared.queue, prefetch: prepared.count });
-          return { ...base, consumePanel: true, summary: vscode.l10n.t('Consume panel opened for "{0}"', prepared.queue) };
+          const c = await vscode.commands.executeCommand<ConsumeCommandResult>(Commands.consume, { ...where, queue: prepared.queue, prefetch: prepared.count });
+          return { ...base, consumePanel: true, panel: c.panel, summary: vscode.l10n.t('Consume panel opened for "{0}"', prepared.queue) };
         }
         break;
       case 'RPC': {
@@ -173,11 +178,12 @@ export class RequestRunner {
       default:
         break;
     }
-    const session = await this.manager.session<AmqpSession>(scope.connectionId, scope.vhost);
+    const session = await this.manager.session(scope.connectionId, scope.vhost);
     const result = await runPrepared(session, t.block, prepared, {
       readOnly: scope.readOnly,
       connectionName: scope.connectionName,
       confirmPurge: async (queue) => {
+        if (t.confirmed) return true;
         const purge = vscode.l10n.t('Purge');
         const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Delete every ready message of "{0}" ({1} · {2})? This cannot be undone.', queue, scope.connectionName, scope.vhost), { modal: true }, purge);
         if (answer !== purge) throw cancelled();

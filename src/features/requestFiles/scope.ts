@@ -11,7 +11,10 @@ import type { ConnectionManager } from '../connections/connectionManager';
 import { cancelled } from '../../platform/pickers';
 
 const STATE_KEY = 'rabbitmq.requestFiles.connections';
+/** How long diagnostics reuse the broker's names (they run on every edit). */
 const NAMES_TTL_MS = 15_000;
+/** Completion and hover, asked for less often, want fresher names (a queue made a moment ago). */
+export const FRESH_NAMES_MS = 2_000;
 
 export interface FileScope {
   connectionId: string;
@@ -20,10 +23,13 @@ export interface FileScope {
   readOnly: boolean;
 }
 
-export class RequestScopes {
+export class RequestScopes implements vscode.Disposable {
   private readonly names = new Map<string, { at: number; names: Promise<BrokerNames> }>();
   /** Header names seen on messages this extension read from a queue (PEEK / CONSUME blocks): never a broker read of its own. */
   readonly headersSeen = new Map<string, Set<string>>();
+  private readonly invalidated = new vscode.EventEmitter<void>();
+  /** Fires when a block changed the broker's names (diagnostics are computed again). */
+  readonly onDidInvalidate = this.invalidated.event;
 
   constructor(
     private readonly manager: ConnectionManager,
@@ -81,11 +87,11 @@ export class RequestScopes {
   }
 
   /** Exchanges (with types) and queues of the vhost, when the connection is connected (no connecting for it). */
-  brokerNames(scope: FileScope, force = false): Promise<BrokerNames> | undefined {
+  brokerNames(scope: FileScope, maxAgeMs = NAMES_TTL_MS): Promise<BrokerNames> | undefined {
     if (this.manager.statusOf(scope.connectionId).state !== 'connected') return undefined;
     const key = `${scope.connectionId}\u0000${scope.vhost}`;
     const hit = this.names.get(key);
-    if (hit && !force && Date.now() - hit.at < NAMES_TTL_MS) return hit.names;
+    if (hit && Date.now() - hit.at < maxAgeMs) return hit.names;
     const names = (async (): Promise<BrokerNames> => {
       const client = await this.manager.management(scope.connectionId);
       const [ex, qs] = await Promise.all([client.listExchanges(scope.vhost, { pageSize: 500 }), client.listQueues(scope.vhost, { pageSize: 500 })]);
@@ -96,15 +102,31 @@ export class RequestScopes {
     return names;
   }
 
+  /** Header names seen on messages of these queues (every queue of the scope when undefined). */
+  headersOf(scope: FileScope, queues?: string[]): Set<string> {
+    const prefix = `${scope.connectionId}\u0000${scope.vhost}\u0000`;
+    const out = new Set<string>();
+    for (const [key, names] of this.headersSeen) {
+      if (!key.startsWith(prefix) || (queues && !queues.includes(key.slice(prefix.length)))) continue;
+      for (const h of names) out.add(h);
+    }
+    return out;
+  }
+
   /** Forget cached names (after DECLARE / BIND / PURGE). */
   invalidate(scope: FileScope): void {
     this.names.delete(`${scope.connectionId}\u0000${scope.vhost}`);
+    this.invalidated.fire();
+  }
+
+  dispose(): void {
+    this.invalidated.dispose();
   }
 
   async routingKeys(scope: FileScope, exchange: string): Promise<string[]> {
     const client = await this.manager.management(scope.connectionId);
     if (exchange === '') {
-      const names = await this.brokerNames(scope);
+      const names = await this.brokerNames(scope, FRESH_NAMES_MS);
       return names ? [...names.queues] : [];
     }
     const bindings = await client.exchangeBindings(scope.vhost, exchange, 'source');

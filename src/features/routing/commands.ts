@@ -1,5 +1,5 @@
 /**
- * "See where messages go" (#8): the route tester (rabbitmq.testRoute), the topology graph
+ * "See where messages go": the route tester (rabbitmq.testRoute), the topology graph
  * (rabbitmq.showTopology) and the live tap (rabbitmq.tap / rabbitmq.stopTap). Each command takes a tree node,
  * an args object (tests, other commands) or nothing (then it asks).
  */
@@ -8,6 +8,7 @@ import { Commands } from '../../platform/commandIds';
 import { registerCommand } from '../../platform/registerCommand';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import { RoutingIndex, type RouteResult } from '../../core/routing';
 import { loadTopology, type LoadedTopology } from '../../core/topology';
 import { cancelled, isObject, isVhostScoped, vhostScopeOf } from '../../platform/pickers';
@@ -27,13 +28,6 @@ export interface TestRouteArgs {
   headers?: Record<string, unknown>;
   /** false: do not open the graph panel (default true). */
   showPanel?: boolean;
-}
-
-export interface ShowTopologyArgs {
-  connectionId?: string;
-  vhost?: string;
-  /** Name filter to apply in the page. */
-  filter?: string;
 }
 
 /** Registers the route tester, topology graph and tap commands. */
@@ -64,7 +58,7 @@ async function scopeOf(manager: ConnectionManager, arg: unknown): Promise<{ conn
   return vhostScopeOf(manager, isObject(arg) && arg.connectionId !== undefined ? { connectionId: arg.connectionId, vhost: arg.vhost } : undefined);
 }
 
-/** rabbitmq.showTopology → the panel. */
+/** rabbitmq.showTopology → the panel. Args object: `{ connectionId, vhost, filter? }` (filter: a name filter applied in the page). */
 export async function showTopologyCommand(manager: ConnectionManager, extensionUri: vscode.Uri, actions: TopologyActions, arg?: unknown): Promise<TopologyPanel> {
   if (isObject(arg) && arg.filter !== undefined && typeof arg.filter !== 'string') throw invalidInput('filter', 'must be a string');
   const { connectionId, vhost } = await scopeOf(manager, arg);
@@ -74,17 +68,7 @@ export async function showTopologyCommand(manager: ConnectionManager, extensionU
 }
 
 /** Parses the headers box: '' → none; otherwise a JSON object. */
-export function parseHeaders(text: string): Record<string, unknown> | undefined {
-  if (text.trim() === '') return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw invalidInput('headers', `is not valid JSON (${e instanceof Error ? e.message : String(e)})`, 'Write an object such as {"format": "pdf"}, or leave it empty.');
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidInput('headers', 'must be a JSON object', 'Write an object such as {"format": "pdf"}, or leave it empty.');
-  return v as Record<string, unknown>;
-}
+const parseHeaders = (text: string): Record<string, unknown> | undefined => parseJsonObject('headers', text, '{"format": "pdf"}');
 
 /** rabbitmq.testRoute → the RouteResult (also shown in the graph panel). */
 export async function testRouteCommand(manager: ConnectionManager, extensionUri: vscode.Uri, actions: TopologyActions, arg?: unknown): Promise<RouteResult> {

@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { invalidInput, RabbitError } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import type { DecodedMessage } from '../../core/message';
-import type { AmqpSession } from '../../core/session';
 import { startTap, type TapHandle } from '../../core/tap';
 import { cancelled, isObject, isVhostScoped, vhostScopeOf } from '../../platform/pickers';
 import { INSPECTOR_DECODE } from '../messaging/inspectorModel';
@@ -109,21 +109,14 @@ export class TapRegistry implements vscode.Disposable {
         ignoreFocusOut: true,
       });
       if (text === undefined) throw cancelled();
-      if (text.trim() !== '') {
-        try {
-          headers = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          throw invalidInput('headers', 'is not valid JSON', 'Write an object such as {"format": "pdf"}.');
-        }
-        if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) throw invalidInput('headers', 'must be a JSON object');
-      }
+      headers = parseJsonObject('headers', text, '{"format": "pdf"}');
     }
     return this.start(connectionId, vhost, exchange, info.type, routingKeys, headers);
   }
 
   /** Starts a tap and opens its inspector. */
   async start(connectionId: string, vhost: string, exchange: string, exchangeType: string, routingKeys?: string[], headers?: Record<string, unknown>): Promise<TapSession> {
-    const session = await this.manager.session<AmqpSession>(connectionId, vhost);
+    const session = await this.manager.session(connectionId, vhost);
     const profile = this.manager.profile(connectionId);
     const ui: { panel?: InspectorPanel; shown: number; dropped: number } = { shown: 0, dropped: 0 };
     const pending: DecodedMessage[] = [];

@@ -4,6 +4,7 @@
  * saved requests kept in any Memento-like store (VS Code's workspaceState in the extension, a Map in tests).
  */
 import { invalidInput, isRabbitError } from '../../core/errors';
+import { parseJsonObject } from '../../core/json';
 import type { DecodedMessage } from '../../core/message';
 import type { PublishOptions } from '../../core/operations';
 import { toPublishOptions, type PublishPropertiesInput } from '../messaging/publishInput';
@@ -84,15 +85,7 @@ export function validateForm(form: RpcForm): RpcRequest {
 
 function parseObject(field: string, input: unknown): Record<string, unknown> {
   if (input === undefined || input === null) return {};
-  let value = input;
-  if (typeof input === 'string') {
-    if (input.trim() === '') return {};
-    try {
-      value = JSON.parse(input);
-    } catch (e) {
-      throw invalidInput(field, `is not valid JSON (${(e as Error).message})`, 'Write an object, e.g. {"appId": "cli", "expiration": "5000"}.');
-    }
-  }
+  const value = typeof input === 'string' ? (parseJsonObject(field, input, '{"appId": "cli", "expiration": "5000"}') ?? {}) : input;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidInput(field, 'must be a JSON object');
   return { ...(value as Record<string, unknown>) };
 }

@@ -6,7 +6,6 @@
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connections/connectionManager';
 import { RabbitError } from '../../core/errors';
-import type { AmqpSession } from '../../core/session';
 import { isObject, vhostScopeOf } from '../../platform/pickers';
 import { ExchangeNode } from '../explorer/nodes/exchangeNode';
 import { QueueNode } from '../explorer/nodes/queueNode';
@@ -55,7 +54,7 @@ export class RpcService implements vscode.Disposable {
       return existing;
     }
     const profile = this.manager.profile(connectionId);
-    const runner = new RpcRunner(() => this.manager.session<AmqpSession>(connectionId, vhost));
+    const runner = new RpcRunner(() => this.manager.session(connectionId, vhost));
     const panel = new RpcPanel(
       this.context.extensionUri,
       {
@@ -92,7 +91,7 @@ export class RpcService implements vscode.Disposable {
     const k = key(connectionId, vhost);
     let runner = this.runners.get(k);
     if (!runner) {
-      runner = new RpcRunner(() => this.manager.session<AmqpSession>(connectionId, vhost));
+      runner = new RpcRunner(() => this.manager.session(connectionId, vhost));
       this.runners.set(k, runner);
     }
     const out = await runner.run(form);

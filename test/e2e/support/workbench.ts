@@ -20,7 +20,6 @@ import * as host from '../../../scripts/lib/host.cjs';
 export const ROOT = host.ROOT;
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
 export const DEFAULT_VSIX = join(ROOT, 'rabbitmq-workbench.vsix');
-export const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 
 export interface E2eServer extends host.RunningServer {
   /** A fresh, empty workspace folder the workbench opens. */
@@ -175,11 +174,6 @@ export async function runCommand(page: Page, title: string, timeout = 30000): Pr
   }
   await row.click();
   await input.waitFor({ state: 'hidden', timeout });
-}
-
-/** Visible notification toasts' texts. */
-export async function notifications(page: Page): Promise<string[]> {
-  return page.locator('.notifications-toasts .notification-toast').allInnerTexts();
 }
 
 /** Waits for a notification toast containing `text`. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../../connections/connectionManager';
 import type { NameFilter } from '../../../core/treeData';
+import { Commands } from '../../../platform/commandIds';
 import type { FolderKind, VhostScoped } from '../../../platform/pickers';
 
 export type { FolderKind, VhostScoped };
@@ -99,7 +100,7 @@ export class ErrorNode extends ExplorerNode {
     tip.appendText(vscode.l10n.t('Retry with the refresh action; the explorer also retries on its next automatic refresh.'));
     item.tooltip = tip;
     item.contextValue = `error:${this.code ?? 'unknown'}`;
-    item.command = { command: 'rabbitmq.refresh', title: vscode.l10n.t('Retry'), arguments: [this.parent] };
+    item.command = { command: Commands.refresh, title: vscode.l10n.t('Retry'), arguments: [this.parent] };
     return item;
   }
 }
@@ -120,7 +121,7 @@ export class LoadMoreNode extends ExplorerNode {
     item.description = vscode.l10n.t('{0} of {1} shown', this.loaded, this.total);
     item.iconPath = new vscode.ThemeIcon('ellipsis');
     item.contextValue = 'loadMore';
-    item.command = { command: 'rabbitmq.loadMore', title: vscode.l10n.t('Load more…'), arguments: [this.parent] };
+    item.command = { command: Commands.loadMore, title: vscode.l10n.t('Load more…'), arguments: [this.parent] };
     return item;
   }
 }
@@ -190,6 +191,18 @@ export abstract class FolderItemNode<Row extends { name: string }, Folder extend
 
 export function idPart(s: string): string {
   return encodeURIComponent(s);
+}
+
+/** Arguments as escaped text lines (never raw Markdown: names and values come from the broker). */
+export function appendArguments(tip: vscode.MarkdownString, args: Readonly<Record<string, unknown>> | undefined): void {
+  if (!args) return;
+  tip.appendMarkdown('\n');
+  tip.appendText(vscode.l10n.t('Arguments') + ':');
+  tip.appendMarkdown('  \n');
+  for (const [k, v] of Object.entries(args)) {
+    tip.appendText(`${k} = ${JSON.stringify(v)}`);
+    tip.appendMarkdown('  \n');
+  }
 }
 
 /** Builds a contextValue from tokens: kind first, then flags ("queue:quorum:hasConsumers:writable"). */

@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
 import type { BindingRow } from '../../../core/treeData';
-import { contextValue, ExplorerNode, idPart, type ExplorerContext, type VhostScoped } from './base';
+import { appendArguments, contextValue, ExplorerNode, idPart, type ExplorerContext, type VhostScoped } from './base';
 import type { ExchangeNode } from './exchangeNode';
 import type { QueueNode } from './queueNode';
-import { appendArguments } from './queueNode';
 
 /** A binding, seen from its queue ('in': label is the source) or from its source exchange ('out': label is the destination). */
 export class BindingNode extends ExplorerNode implements VhostScoped {

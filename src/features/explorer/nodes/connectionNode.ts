@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { StoredProfile } from '../../connections/connectionStore';
 import { redactUrl } from '../../../core/profile';
+import { Commands } from '../../../platform/commandIds';
 import { contextValue, ExplorerNode, idPart, InfoNode, type ExplorerContext } from './base';
 import { VhostNode } from './vhostNode';
 
@@ -82,7 +83,7 @@ export class ConnectionNode extends ExplorerNode {
       // Never connect from here: expanding must not start network traffic nor loop on a failing broker.
       const label = status.state === 'error' ? vscode.l10n.t('Connection failed — click to retry') : vscode.l10n.t('Not connected — click to connect');
       return [new InfoNode(this.ctx, this, label, status.state === 'error' ? 'debug-disconnect' : 'plug', {
-        command: 'rabbitmq.connect',
+        command: Commands.connect,
         title: vscode.l10n.t('Connect'),
         arguments: [{ id: this.connectionId }],
       })];

@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
 import { isBuiltinExchange, loadExchangeBindings, RowFlag, type ExchangeRow } from '../../../core/treeData';
-import { contextValue, ExplorerNode, FolderItemNode, InfoNode } from './base';
+import { appendArguments, contextValue, ExplorerNode, FolderItemNode, InfoNode } from './base';
 import { BindingNode } from './bindingNode';
 import type { ExchangesFolderNode } from './exchangesFolderNode';
-import { appendArguments } from './queueNode';
 
 const TYPE_ICON: Record<string, string> = { direct: 'arrow-right', fanout: 'broadcast', topic: 'symbol-namespace', headers: 'list-flat' };
 

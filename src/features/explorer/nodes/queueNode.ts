@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { loadQueueBindings, RowFlag, type QueueRow } from '../../../core/treeData';
-import { contextValue, ExplorerNode, FolderItemNode, InfoNode } from './base';
+import { appendArguments, contextValue, ExplorerNode, FolderItemNode, InfoNode } from './base';
 import { BindingNode } from './bindingNode';
 import type { QueuesFolderNode } from './queuesFolderNode';
 
@@ -70,16 +70,4 @@ function queueTooltip(r: QueueRow, vhost: string): vscode.MarkdownString {
   }
   appendArguments(tip, r.args);
   return tip;
-}
-
-/** Arguments as escaped text lines (never raw Markdown: names and values come from the broker). */
-export function appendArguments(tip: vscode.MarkdownString, args: Readonly<Record<string, unknown>> | undefined): void {
-  if (!args) return;
-  tip.appendMarkdown('\n');
-  tip.appendText(vscode.l10n.t('Arguments') + ':');
-  tip.appendMarkdown('  \n');
-  for (const [k, v] of Object.entries(args)) {
-    tip.appendText(`${k} = ${JSON.stringify(v)}`);
-    tip.appendMarkdown('  \n');
-  }
 }
