@@ -262,13 +262,17 @@ describe('messaging', function () {
         assert.deepEqual([view.deaths[0].exchange, view.deaths[0].routingKeys, view.deaths[0].queue, view.deaths[0].reason], ['orders', ['soon'], 'expiring', 'expired']);
         // Send it back: it must reach "expiring" again through orders/soon (and expire into dlq again).
         await ch.bindQueue('audit', 'orders', 'soon');
-        await panel.dispatch({ type: 'republish', requestId: 'r2', ids: [view.id], target: 'origin' });
+        // Send back to origin is a move (confirmed here as the user would in the dialog): the original leaves dlq.
+        await panel.dispatch({ type: 'republish', requestId: 'r2', ids: [view.id], target: 'origin', confirmed: true });
         await waitFor('back at origin', async () => (await depth('audit')) === 1);
         const back = await ch.get('audit', { noAck: true });
         assert.ok(back);
         assert.equal(back.content.toString(), 'late');
-        assert.equal(back.properties.headers?.['x-death'], undefined, 'x-death is dropped on resend');
-        assert.equal(await depth('dlq') >= 1, true, 'the original stays in the dead-letter queue (peek is non-destructive)');
+        assert.equal(back.properties.headers?.['x-workbench-move-kind'], 'redrive');
+        // The copy routed to "expiring" expires again into dlq; the original is gone, so dlq holds just that one.
+        await waitFor('dead-lettered again', async () => (await depth('dlq')) >= 1);
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await depth('dlq'), 1, 'the original was moved, not copied');
         await ch.unbindQueue('audit', 'orders', 'soon');
         // "Publish again" to where it was last published (the default exchange → dlq).
         await panel.dispatch({ type: 'republish', requestId: 'r3', ids: [view.id], target: 'same' });
