@@ -236,6 +236,15 @@ export class ManagementClient {
     return toExchange(this.object(x, 'exchange'), vhost);
   }
 
+  /**
+   * GET of an API path as the broker answers it, not normalized: for reports that need fields the model does
+   * not carry (consumer details, nodes, alarms). `path` starts with "/" and has its names encoded already.
+   */
+  async getRaw(path: string, opts?: RequestOptions): Promise<unknown> {
+    if (typeof path !== 'string' || !path.startsWith('/')) throw invalidInput('path', 'must start with "/"');
+    return this.getJson<unknown>(path, { kind: 'none' }, opts);
+  }
+
   // ---------------------------------------------------------------- admin helpers
 
   async createVhost(name: string, settings: { description?: string; tags?: string[]; defaultQueueType?: QueueType } = {}, opts?: RequestOptions): Promise<void> {
@@ -652,6 +661,7 @@ export function toQueue(q: Json, vhost: string): QueueInfo {
     messages: num(q.messages),
     consumers: num(q.consumers),
     memory: num(q.memory),
+    messagesRate: isObject(q.messages_details) ? num(q.messages_details.rate) : undefined,
   };
 }
 
