@@ -4,6 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
+import type { DeclareQueueResult } from '../../src/features/brokerObjects/commands';
+import type { ConsumeCommandResult } from '../../src/features/messaging/consumeCommand';
 import type { ExplorerNode } from '../../src/features/explorer/nodes/base';
 import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
 import { createQueues, queueNames } from '../support/bulkQueues';
@@ -85,6 +87,28 @@ async function showExplorer(): Promise<void> {
   await vscode.commands.executeCommand('rabbitmq.explorer.focus');
   for (let i = 0; i < 50 && !api.explorerView.view.visible; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(api.explorerView.view.visible, true, 'the explorer view should be visible');
+}
+
+/**
+ * Asks the broker itself, on a connection of the test's own: does it deny transient non-exclusive queues
+ * (RabbitMQ 4 with `deprecated_features.permit.transient_nonexcl_queues = false` closes the connection, 541)?
+ */
+async function brokerDeniesTransientQueues(v: TestVhost): Promise<boolean> {
+  const c = await amqp.connect(v.amqpUrl);
+  let closedWith = '';
+  c.on('error', (e: Error) => (closedWith = e.message));
+  try {
+    const ch = await c.createChannel();
+    ch.on('error', () => undefined);
+    await ch.assertQueue('probe-transient', { durable: false });
+    await ch.deleteQueue('probe-transient');
+    return false;
+  } catch (e) {
+    if (/\b541\b|transient_nonexcl_queues/.test(`${String(e)} ${closedWith}`)) return true;
+    throw e;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
 }
 
 async function config(key: string, value: unknown): Promise<void> {
@@ -410,6 +434,50 @@ describe('explorer', function () {
       assert.match(ctxValue(work), /^queue:quorum:\w+:readOnly/);
       const r = await (await api.connections.management(ro.id)).getQueue(v.name, 'work');
       assert.equal(r.name, 'work', 'the queue is still there');
+    });
+  });
+
+  describe('transient queues', () => {
+    const queueUrl = (name: string) => `/queues/${encodeURIComponent(v.name)}/${encodeURIComponent(name)}`;
+
+    it('declares a transient non-exclusive queue only with a warning, or refuses it in the broker\'s words where the broker denies them', async () => {
+      const denied = await brokerDeniesTransientQueues(v);
+      const base = { connectionId: conn.id, vhost: v.name, type: 'classic' };
+      // A consumer on the connection's shared session: whatever the broker does to a transient declare must not stop it.
+      await run('rabbitmq.declareQueue', { ...base, name: 'kept', durable: true });
+      const { panel, consumer } = await run<ConsumeCommandResult>('rabbitmq.consume', { connectionId: conn.id, vhost: v.name, queue: 'kept' });
+      try {
+        const args = { ...base, name: 'scratch-transient', durable: false };
+        if (denied) {
+          const refused = (e: unknown) => {
+            const err = e as { code?: string; field?: string; message?: string; brokerText?: string };
+            assert.equal(err.code, 'INVALID_INPUT', err.message);
+            assert.equal(err.field, 'durable');
+            // The broker's own words, and what to do instead.
+            assert.match(err.brokerText ?? '', /^Feature `transient_nonexcl_queues` is deprecated/);
+            assert.ok(err.message?.includes(err.brokerText ?? '\u0000'), err.message);
+            assert.match(err.message ?? '', /durable: true/);
+            assert.match(err.message ?? '', /exclusive: true/);
+            return true;
+          };
+          await assert.rejects(run('rabbitmq.declareQueue', args), refused);
+          // Known from now on: refused again before anything is sent, in the same words.
+          await assert.rejects(run('rabbitmq.declareQueue', args), refused);
+          await assert.rejects(mgmt('GET', queueUrl('scratch-transient')), /404/);
+        } else {
+          const r = await run<DeclareQueueResult>('rabbitmq.declareQueue', args);
+          assert.match(r.warning ?? '', /"scratch-transient" is transient and not exclusive: RabbitMQ 4 deprecates/);
+          const q = (await (await mgmt('GET', queueUrl('scratch-transient'))).json()) as { durable: boolean; exclusive: boolean };
+          assert.deepEqual([q.durable, q.exclusive], [false, false]);
+        }
+        assert.equal(consumer.active, true, 'the shared session\'s consumer is still there');
+        // The alternative works on both, without a warning.
+        const durable = await run<DeclareQueueResult>('rabbitmq.declareQueue', { ...base, name: 'scratch-durable', durable: true });
+        assert.equal(durable.warning, undefined);
+        assert.equal(((await (await mgmt('GET', queueUrl('scratch-durable'))).json()) as { durable: boolean }).durable, true);
+      } finally {
+        panel.dispose();
+      }
     });
   });
 
