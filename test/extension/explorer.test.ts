@@ -111,6 +111,27 @@ async function brokerDeniesTransientQueues(v: TestVhost): Promise<boolean> {
   }
 }
 
+/**
+ * Deletes many queues over AMQP (several channels in parallel). Deleting a vhost that still holds 10,000 queues
+ * can outlast the management API's request timeout (RabbitMQ 4.0 closes the request): empty it first.
+ */
+async function deleteQueues(amqpUrl: string, names: string[], channels = 8, batch = 250): Promise<void> {
+  const c = await amqp.connect(amqpUrl, { noDelay: true });
+  c.on('error', () => undefined);
+  try {
+    const chans = await Promise.all(Array.from({ length: channels }, () => c.createChannel()));
+    let next = 0;
+    await Promise.all(chans.map(async (ch) => {
+      while (next < names.length) {
+        const slice = names.slice(next, (next += batch));
+        await Promise.all(slice.map((n) => ch.deleteQueue(n)));
+      }
+    }));
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
 async function config(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('rabbitmq.explorer').update(key, value, vscode.ConfigurationTarget.Global);
 }
@@ -563,7 +584,10 @@ describe('explorer', function () {
         await config('refreshInterval', undefined);
       } finally {
         globalThis.fetch = realFetch;
-        await big?.delete();
+        if (big) {
+          await deleteQueues(big.amqpUrl, names);
+          await big.delete();
+        }
       }
     });
 

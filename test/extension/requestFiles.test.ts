@@ -80,8 +80,8 @@ describe('request files', function () {
     assert.ok(ext);
     api = await ext.activate();
     v = await createTestVhost('reqfiles');
-    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-test', amqpUrl: v.profileUrl, password: PASSWORD })).id;
-    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-ro', amqpUrl: v.profileUrl, password: PASSWORD, readOnly: true })).id;
+    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-test', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD })).id;
+    readOnlyId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'reqfiles-ro', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD, readOnly: true })).id;
     await run('rabbitmq.connect', { id: readOnlyId });
     // Connected last: the active connection, which files without "# @connection" run on.
     await run('rabbitmq.connect', { id: connectionId });

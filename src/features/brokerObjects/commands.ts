@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../platform/commandIds';
 import { registerCommand } from '../../platform/registerCommand';
-import { invalidInput } from '../../core/errors';
+import { invalidInput, isRabbitError } from '../../core/errors';
 import type { QueueType } from '../../core/model';
 import * as ops from '../../core/operations';
 import type { AmqpSession } from '../../core/session';
@@ -14,6 +14,11 @@ import { deniedTransientError, deniedTransientWords, isTransientNonExclusive, tr
 
 /** What the commands declare, bind or unbind (args objects use the same shapes). */
 type DeclareQueueSpec = ops.DeclareQueueOptions;
+/** How long a failed transient declare waits for the connection's close (which carries the broker's reason). */
+const CLOSE_REASON_WAIT_MS = 3000;
+/** Codes a declare fails with when the broker closed the connection under it. */
+const CLOSING_CODES = new Set<string>(['CHANNEL_CLOSED', 'CONNECTION_CLOSED', 'FRAME_ERROR']);
+
 /** What rabbitmq.declareQueue returns: the spec declared, with the warning shown for a transient non-exclusive queue. */
 export type DeclareQueueResult = DeclareQueueSpec & { warning?: string };
 type DeclareExchangeSpec = ops.DeclareExchangeOptions;
@@ -62,14 +67,28 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
     if (fromArgs) void vscode.window.showWarningMessage(`${warning} ${transientAlternative()}`);
     // On a session of its own: a broker denying the feature closes the connection, not the shared one.
     const own = await manager.temporarySession(connectionId, vhost);
+    // The broker's reason comes with the connection's close, which may follow the failed declare by a moment.
+    let stopWaiting: () => void = () => undefined;
+    const connectionClosed = new Promise<unknown>((resolve) => {
+      const off = own.on('state', (state, detail) => {
+        if (state === 'disconnected') resolve(detail.error);
+      });
+      const timer = setTimeout(() => resolve(undefined), CLOSE_REASON_WAIT_MS);
+      stopWaiting = () => {
+        off();
+        clearTimeout(timer);
+        resolve(undefined);
+      };
+    });
     try {
       await ops.declareQueue(own, spec);
     } catch (e) {
-      const words = deniedTransientWords(e);
+      const words = deniedTransientWords(e) ?? (isRabbitError(e) && CLOSING_CODES.has(e.code) ? deniedTransientWords(await connectionClosed) : undefined);
       if (words === undefined) throw e;
       transient.remember(connectionId, words);
       throw deniedTransientError(spec.name, words, e);
     } finally {
+      stopWaiting();
       await own.close().catch(() => undefined);
     }
     await provider.refreshFolder(connectionId, vhost, 'queues');
