@@ -3,7 +3,10 @@
  * - publish 100k x 256 B with confirms: raw amqplib at its best (noDelay, confirm channel, pipelined,
  *   drain-aware) vs publishMany;
  * - RPC round trip p50: raw direct reply-to client vs RpcClient, against the same raw amqplib server;
- * - peek of 1,000 messages; 100 concurrent RPC calls all matched.
+ * - peek of 1,000 messages: the core vs raw amqplib (prefetch, manual ack, channel closed) vs the management API's
+ *   POST …/get with ack_requeue_true (the management UI's "Get messages"), interleaved;
+ * - peer for publishing: the management API's POST …/publish, one request per message (the UI and rabbitmqadmin);
+ * - 100 concurrent RPC calls all matched.
  * Exported for the bench runner (bench/bench.ts); it does not run by itself.
  */
 import { performance } from 'node:perf_hooks';
@@ -11,16 +14,18 @@ import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { declareQueue, publishMany, purgeQueue, type PublishOptions } from '../src/core/operations';
 import { peekMessages } from '../src/core/peek';
-import { resolveProfile } from '../src/core/profile';
 import { RpcClient } from '../src/core/rpc';
 import { AmqpSession } from '../src/core/session';
 import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
+import { benchProfile, httpGet, httpPublishRate, rawPeek } from './support';
 import { startRawRpcServer } from '../test/support/rawRpcServer';
 
 const PUBLISH_N = 100_000;
 const BODY = Buffer.alloc(256, 0x61);
 const RPC_N = 500;
 const ROUNDS = 2;
+const HTTP_PUBLISH_N = 1000;
+const PEEK_ROUNDS = 5;
 
 function p50(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -93,7 +98,7 @@ export async function benchAmqp(): Promise<Record<string, number>> {
   const tv = await createTestVhost('bench-amqp');
   const conn = await amqp.connect(tv.amqpUrl, { noDelay: true });
   conn.on('error', () => undefined);
-  const session = new AmqpSession(resolveProfile({ id: 'bench', name: 'bench', amqpUrl: tv.profileUrl }), { username: USER, password: PASSWORD });
+  const session = new AmqpSession(benchProfile(tv), { username: USER, password: PASSWORD });
   try {
     const sink = 'bench-sink';
     // bounded so 100k messages do not pile up in the broker; both sides pay the same
@@ -127,12 +132,29 @@ export async function benchAmqp(): Promise<Record<string, number>> {
     await declareQueue(session, { name: peekQ, durable: false });
     await publishMany(session, Array.from({ length: 1000 }, (_, i) => ({ exchange: '', routingKey: peekQ, body: `peek-${i}` })));
     const peekTimes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const p = await peekMessages(session, peekQ, { count: 1000, queueType: 'classic' });
-      if (p.messages.length !== 1000) throw new Error(`peek returned ${p.messages.length}`);
-      peekTimes.push(performance.now() - t0);
+    const rawPeekTimes: number[] = [];
+    const httpPeekTimes: number[] = [];
+    for (let i = 0; i < PEEK_ROUNDS; i++) {
+      // rotate the order so neither way always goes first
+      const order = [['core', 'raw', 'http'], ['raw', 'http', 'core'], ['http', 'core', 'raw']][i % 3];
+      for (const way of order) {
+        if (way === 'raw') rawPeekTimes.push(await rawPeek(conn, peekQ, 1000));
+        else if (way === 'http') {
+          const r = await httpGet(tv.name, peekQ, 1000);
+          if (r.got !== 1000) throw new Error(`HTTP get returned ${r.got}`);
+          httpPeekTimes.push(r.ms);
+        } else {
+          const t0 = performance.now();
+          const p = await peekMessages(session, peekQ, { count: 1000, queueType: 'classic' });
+          if (p.messages.length !== 1000) throw new Error(`peek returned ${p.messages.length}`);
+          peekTimes.push(performance.now() - t0);
+        }
+      }
     }
+
+    // The peer for publishing: one HTTP request per message, as the management UI and rabbitmqadmin publish.
+    const httpRate = await httpPublishRate(tv.name, '', Array.from({ length: HTTP_PUBLISH_N }, () => ({ routingKey: sink, payload: BODY.toString('latin1') })));
+    await purgeQueue(session, sink);
 
     return {
       raw_publish_msgs_per_s: Math.round(rawBest),
@@ -140,7 +162,10 @@ export async function benchAmqp(): Promise<Record<string, number>> {
       core_vs_raw_publish_ratio: round(coreBest / rawBest, 3),
       raw_rpc_p50_ms: round(rawRpc, 3),
       core_rpc_p50_ms: round(coreRpc, 3),
+      http_publish_msgs_per_s: Math.round(httpRate),
       core_peek_1k_ms: round(p50(peekTimes)),
+      raw_peek_1k_ms: round(p50(rawPeekTimes)),
+      http_get_1k_ms: round(p50(httpPeekTimes)),
       rpc_100_concurrent_matched: matched,
     };
   } finally {

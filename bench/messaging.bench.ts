@@ -2,7 +2,9 @@
  * Messaging: (1) peek 1,000 messages with the core vs turning those 1,000 peeked messages into what the inspector
  * posts to its page (view model + the JSON the webview channel carries); (2) bulk publish of 100,000 messages from
  * a JSON Lines file (our parser + core publishMany, as rabbitmq.publishBulk does) vs raw amqplib at its best
- * (noDelay, one confirm channel, pipelined, same messages prebuilt).
+ * (noDelay, one confirm channel, pipelined, same messages prebuilt), in alternating order, medians of the rounds.
+ * Baseline for the inspector: raw amqplib looking at the same 1,000 messages (prefetch, manual ack, channel closed);
+ * peers: the management API's POST …/get with ack_requeue_true, and its POST …/publish one message per request.
  * Exported for the bench runner (bench/bench.ts); it does not run by itself.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,15 +14,17 @@ import { performance } from 'node:perf_hooks';
 import * as amqp from 'amqplib';
 import { publishMany } from '../src/core/operations';
 import { peekMessages } from '../src/core/peek';
-import { resolveProfile } from '../src/core/profile';
 import { AmqpSession } from '../src/core/session';
 import { readBulkFile, withProgressIterator } from '../src/features/messaging/bulk';
 import { INSPECTOR_DECODE, toViewMessages } from '../src/features/messaging/inspectorModel';
 import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
+import { benchProfile, httpGet, httpPublishRate, rawPeek } from './support';
 
 const PEEK = 1000;
 const BULK = 100_000;
 const RUNS = 5;
+const BULK_ROUNDS = 4;
+const HTTP_PUBLISH_N = 1000;
 
 function p50(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -39,7 +43,7 @@ function sample(i: number): { body: string; headers: Record<string, unknown> } {
 export async function benchMessaging(): Promise<Record<string, number>> {
   const tv = await createTestVhost('bench-msg');
   const dir = mkdtempSync(join(tmpdir(), 'rmqwb-bench-msg-'));
-  const resolved = resolveProfile({ id: 'bench', name: 'bench', amqpUrl: tv.profileUrl });
+  const resolved = benchProfile(tv);
   const session = new AmqpSession(resolved, { username: USER, password: PASSWORD }, { reconnect: false });
   const raw = await amqp.connect(tv.amqpUrl, { noDelay: true });
   raw.on('error', () => undefined);
@@ -59,8 +63,14 @@ export async function benchMessaging(): Promise<Record<string, number>> {
     const peekTimes: number[] = [];
     const viewTimes: number[] = [];
     const transformTimes: number[] = [];
+    const rawPeekTimes: number[] = [];
+    const httpPeekTimes: number[] = [];
     let posted = 0;
     for (let r = 0; r < RUNS; r++) {
+      rawPeekTimes.push(await rawPeek(raw, 'peek', PEEK));
+      const h = await httpGet(tv.name, 'peek', PEEK);
+      if (h.got !== PEEK) throw new Error(`HTTP get returned ${h.got} of ${PEEK}`);
+      httpPeekTimes.push(h.ms);
       const t0 = performance.now();
       const res = await peekMessages(session, 'peek', { count: PEEK, queueType: 'classic', decode: INSPECTOR_DECODE });
       peekTimes.push(performance.now() - t0);
@@ -88,8 +98,8 @@ export async function benchMessaging(): Promise<Record<string, number>> {
     const ours: number[] = [];
     const rawRates: number[] = [];
     const purge = await raw.createChannel();
-    for (let r = 0; r < 2; r++) {
-      // Ours: read + parse + check the whole file, then publishMany through the progress iterator (as the command).
+    // Ours: read + parse + check the whole file, then publishMany through the progress iterator (as the command).
+    const runOurs = async (): Promise<void> => {
       const t0 = performance.now();
       const messages = await readBulkFile(file, {});
       const res = await publishMany(session, withProgressIterator(messages, () => true), { mandatory: true });
@@ -97,8 +107,9 @@ export async function benchMessaging(): Promise<Record<string, number>> {
       if (res.confirmed !== BULK) throw new Error(`bulk confirmed ${res.confirmed} of ${BULK}`);
       ours.push((BULK / ms) * 1000);
       await purge.purgeQueue('bulk');
-
-      // Raw amqplib: one confirm channel, pipelined with drain handling, the same messages prebuilt.
+    };
+    // Raw amqplib: one confirm channel, pipelined with drain handling, the same messages prebuilt.
+    const runRaw = async (): Promise<void> => {
       const ch = await raw.createConfirmChannel();
       const t1 = performance.now();
       await new Promise<void>((resolve, reject) => {
@@ -123,14 +134,34 @@ export async function benchMessaging(): Promise<Record<string, number>> {
       rawRates.push((BULK / (performance.now() - t1)) * 1000);
       await ch.close();
       await purge.purgeQueue('raw');
+    };
+    // Alternate which goes first, so warm-up, broker state and the load of a shared machine favour neither.
+    for (let r = 0; r < BULK_ROUNDS; r++) {
+      if (r % 2 === 0) {
+        await runOurs();
+        await runRaw();
+      } else {
+        await runRaw();
+        await runOurs();
+      }
     }
+    // The peer: the same messages, one HTTP request each (management UI, rabbitmqadmin).
+    const httpRate = await httpPublishRate(tv.name, '', Array.from({ length: HTTP_PUBLISH_N }, (_, i) => ({
+      routingKey: 'raw',
+      payload: prebuilt[i].content.toString('utf8'),
+      properties: { content_type: 'application/json', message_id: prebuilt[i].messageId, headers: prebuilt[i].headers },
+    })));
+    await purge.purgeQueue('raw');
     return {
       core_peek_1k_ms: round(p50(peekTimes)),
+      raw_peek_1k_ms: round(p50(rawPeekTimes)),
+      http_get_1k_ms: round(p50(httpPeekTimes)),
       inspector_1k_ms: round(p50(viewTimes)),
       inspector_transform_1k_ms: round(p50(transformTimes)),
       inspector_1k_payload_kb: round(posted / 1024),
       bulk_publish_100k_msgs_per_s: Math.round(p50(ours)),
       raw_publish_100k_msgs_per_s: Math.round(p50(rawRates)),
+      http_publish_msgs_per_s: Math.round(httpRate),
     };
   } finally {
     await session.close().catch(() => undefined);

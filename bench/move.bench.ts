@@ -3,17 +3,18 @@
  * (consume with manual ack and prefetch, publish with confirms and mandatory, ack after the confirm),
  * same broker, same run, alternating order. Peer: the management API way without the shovel plugin
  * (HTTP get with ack + HTTP publish), on a smaller batch. Also: grouping dead-lettered messages into a
- * redrive plan against peeking the same number of messages.
+ * redrive plan against peeking the same number of messages, against raw amqplib looking at them (prefetch, manual
+ * ack, channel closed) and against the management API's POST …/get of 10,000 with ack_requeue_true.
  * Exported for the bench runner; it does not run by itself.
  */
 import { performance } from 'node:perf_hooks';
 import * as amqp from 'amqplib';
 import { declareQueue, publishMany, purgeQueue } from '../src/core/operations';
-import { resolveProfile } from '../src/core/profile';
 import { AmqpSession } from '../src/core/session';
 import { moveMessages, planRedrive } from '../src/core/move';
 import { peekMessages } from '../src/core/peek';
 import { MGMT_URL, PASSWORD, USER, createTestVhost } from '../test/support/broker';
+import { benchProfile, httpGet, rawPeek } from './support';
 
 const N = Number(process.env.RMQWB_BENCH_MOVE_N ?? 100_000);
 const HTTP_N = 2_000;
@@ -89,7 +90,7 @@ export async function benchMove(): Promise<Record<string, number>> {
   const tv = await createTestVhost('bench-move');
   const conn = await amqp.connect(tv.amqpUrl, { noDelay: true });
   conn.on('error', () => undefined);
-  const session = new AmqpSession(resolveProfile({ id: 'bench', name: 'bench', amqpUrl: tv.profileUrl }), { username: USER, password: PASSWORD });
+  const session = new AmqpSession(benchProfile(tv), { username: USER, password: PASSWORD });
   try {
     for (const q of ['mv-a', 'mv-b', 'mv-c']) await declareQueue(session, { name: q, durable: false });
     let raw = 0;
@@ -131,6 +132,9 @@ export async function benchMove(): Promise<Record<string, number>> {
     const t1 = performance.now();
     for (let i = 0; i < 10; i++) await peekMessages(session, 'dl-q', { count: 1000, queueType: 'classic' });
     const peekMs = performance.now() - t1;
+    const rawLookMs = await rawPeek(conn, 'dl-q', 10_000);
+    const httpLook = await httpGet(tv.name, 'dl-q', 10_000);
+    if (httpLook.got !== 10_000) throw new Error(`HTTP get returned ${httpLook.got}`);
     return {
       move_100k_msgs_per_s: Math.round(core),
       raw_move_100k_msgs_per_s: Math.round(raw),
@@ -138,6 +142,8 @@ export async function benchMove(): Promise<Record<string, number>> {
       peer_http_get_publish_msgs_per_s: Math.round(http),
       redrive_10k_plan_ms: Math.round(planMs),
       peek_10k_ms: Math.round(peekMs),
+      raw_consume_10k_ms: Math.round(rawLookMs),
+      http_get_10k_ms: Math.round(httpLook.ms),
       redrive_plan_vs_peek_ratio: Math.round((planMs / peekMs) * 1000) / 1000,
     };
   } finally {

@@ -8,12 +8,12 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
-import { resolveProfile } from '../src/core/profile';
 import { AmqpSession } from '../src/core/session';
 import { emptyForm } from '../src/features/rpc/rpcModel';
 import { RpcRunner } from '../src/features/rpc/rpcRunner';
 import { PASSWORD, USER, createTestVhost } from '../test/support/broker';
 import { startRawRpcServer } from '../test/support/rawRpcServer';
+import { benchProfile } from './support';
 
 const WARMUP = 200;
 const CALLS = 2000;
@@ -35,7 +35,7 @@ export async function benchRpc(): Promise<Record<string, number>> {
   server.on('error', () => undefined);
   const client = await amqp.connect(tv.amqpUrl, { noDelay: true });
   client.on('error', () => undefined);
-  const resolved = resolveProfile({ id: 'bench', name: 'bench', amqpUrl: tv.profileUrl });
+  const resolved = benchProfile(tv);
   const session = new AmqpSession(resolved, { username: USER, password: PASSWORD }, { reconnect: false });
   const runner = new RpcRunner(async () => session);
   try {

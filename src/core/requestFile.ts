@@ -285,7 +285,7 @@ function tokenize(line: string, lineNo: number, out: RequestDiagnostic[]): Token
 
 function templateAt(text: string, line: number, column: number, endColumn: number, field: string, out: RequestDiagnostic[]): TemplateAt | undefined {
   try {
-    return { template: compileTemplate(text, { line, column }), line, column, endColumn };
+    return { template: text.includes('{{') ? compileTemplate(text, { line, column }) : compileTemplate(text), line, column, endColumn };
   } catch (e) {
     out.push(diagFromError(e, line, column, endColumn, field));
     return undefined;
@@ -582,9 +582,8 @@ function parseMessageSection(file: RequestFile, verb: 'PUBLISH' | 'RPC', rest: B
       const value = templateAt(valueText, lineNo, valueCol, raw.trimEnd().length, written, out);
       if (!value) continue;
       if (value.template.isStatic) {
-        try {
-          parseMessageProperties({ [name]: propertyInput(name, valueText) }, { field: written, reserved: verb === 'RPC' ? RPC_RESERVED : undefined });
-        } catch (e) {
+        const e = staticPropertyError(verb, name, written, valueText);
+        if (e) {
           out.push(diagFromError(e, lineNo, valueCol, raw.trimEnd().length, written));
           continue;
         }
@@ -646,6 +645,25 @@ function trailingEnd(lines: string[], from: number): number {
 
 function isJsonContentType(ct: string | undefined): boolean {
   return !!ct && /^application\/(?:[\w.+-]*\+)?json\b|\/json\b|\+json\b/i.test(ct.trim());
+}
+
+/**
+ * The shared schema's verdict on a property line without templates (undefined = valid). Files repeat the
+ * same lines (content-type: application/json) in block after block: each distinct line is checked once.
+ */
+const propertyVerdicts = new Map<string, unknown>();
+function staticPropertyError(verb: 'PUBLISH' | 'RPC', name: PropertyName, written: string, valueText: string): unknown {
+  const key = `${verb}\u0000${written}\u0000${valueText}`;
+  if (propertyVerdicts.has(key)) return propertyVerdicts.get(key);
+  let verdict: unknown;
+  try {
+    parseMessageProperties({ [name]: propertyInput(name, valueText) }, { field: written, reserved: verb === 'RPC' ? RPC_RESERVED : undefined });
+  } catch (e) {
+    verdict = e;
+  }
+  if (propertyVerdicts.size >= 2000) propertyVerdicts.clear();
+  propertyVerdicts.set(key, verdict);
+  return verdict;
 }
 
 /** Static checks that need the whole section: persistent vs delivery-mode, JSON bodies. */

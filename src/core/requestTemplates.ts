@@ -54,6 +54,10 @@ export class TemplateError extends RabbitError {
 }
 
 const VAR_NAME = /^[A-Za-z_][\w.-]*$/;
+const ORIGIN: TextPos = Object.freeze({ line: 0, column: 0 });
+// Shared by every static template (most of a file): nothing ever adds to them.
+const NO_PARTS: TemplatePart[] = Object.freeze([]) as unknown as TemplatePart[];
+const NO_VARIABLES: string[] = Object.freeze([]) as unknown as string[];
 
 /** Splits the arguments of a built-in: words, or JSON strings in double quotes. */
 function splitArgs(text: string): string[] | undefined {
@@ -133,8 +137,8 @@ function checkFunction(fn: TemplateFunction, args: string[], pos: TextPos, end: 
  * Compiles a piece of text. `pos` is where the text starts in the file, for error positions.
  * Throws TemplateError for an unclosed `{{`, an empty placeholder, an unknown built-in or bad arguments.
  */
-export function compileTemplate(source: string, pos: TextPos = { line: 0, column: 0 }): Template {
-  if (!source.includes('{{')) return { source, parts: source ? [source] : [], isStatic: true, variables: [], usesFaker: false };
+export function compileTemplate(source: string, pos: TextPos = ORIGIN): Template {
+  if (!source.includes('{{')) return { source, parts: source ? [source] : NO_PARTS, isStatic: true, variables: NO_VARIABLES, usesFaker: false };
   const parts: TemplatePart[] = [];
   const variables: string[] = [];
   let usesFaker = false;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isRabbitError } from '../core/errors';
+import { describeError, errorDetail } from './errors';
 import { logger } from './log';
 import { isObject } from './pickers';
 import { Commands, type CommandId } from './commandIds';
@@ -19,9 +20,9 @@ export function registerCommand<A extends unknown[], R>(
       return await handler(...args);
     } catch (err) {
       if (isRabbitError(err, 'CANCELLED')) return undefined;
-      const message = err instanceof Error ? err.message : String(err);
-      log.error(`${id} failed: ${message}`);
-      void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then((choice) => {
+      log.error(`${id} failed: ${errorDetail(err)}`);
+      // One pop-up: a headline in the UI language, then the English detail (what the log says).
+      void vscode.window.showErrorMessage(describeError(err), vscode.l10n.t('Show Log')).then((choice) => {
         if (choice) getLogChannelAndShow();
       });
       // Programmatic callers (an args object through executeCommand: tests, other commands) see the failure

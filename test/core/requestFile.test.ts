@@ -228,6 +228,10 @@ describe('core/requestFile: parsing (pure)', () => {
     oneError('RPC "" q\nreply-to: mine\n\nx', 2, 'reply-to', /cannot be set here.*sets reply-to itself/);
     oneError('RPC "" q\ncorrelation-id: {{$uuid}}\n\nx', 2, 'correlation-id', /sets correlation-id itself/);
     oneError('PUBLISH "" q\n\n< ./a.json\nmore\n', 4, 'body', /either a file reference or inline text/);
+    // The same line in several blocks (checked once by the schema) is reported in each, at its own place;
+    // reply-to is refused in RPC blocks only.
+    const twice = parse('PUBLISH "" q\npriority: high\n\nx\n###\nPUBLISH "" q\n  priority: high\n\nx\n###\nRPC "" q\nreply-to: mine\n\nx\n###\nPUBLISH "" q\nreply-to: mine\n\nx\n');
+    assert.deepEqual(twice.diagnostics.map((d) => [d.line + 1, d.column + 1, d.field]), [[2, 11, 'priority'], [7, 13, 'priority'], [12, 11, 'reply-to']]);
   });
 
   it('invalid JSON when content-type says JSON: line and column of the fault', () => {

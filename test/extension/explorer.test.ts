@@ -520,6 +520,9 @@ describe('explorer', function () {
       const failed = await refreshed(queues);
       assert.equal(failed.length, 1);
       assert.equal(ctxValue(failed[0]), 'error:NOT_FOUND');
+      // The headline comes from the error code, in the UI language (English here); the detail is the English message.
+      assert.equal(label(failed[0]), 'Not found');
+      assert.ok(String(item(failed[0]).description).length > 0, 'the detail is shown beside the headline');
       assert.equal(item(failed[0]).command?.command, 'rabbitmq.refresh');
       assert.ok(api.explorer.failedCount > 0);
       // The broker side comes back.

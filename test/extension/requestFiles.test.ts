@@ -420,4 +420,33 @@ describe('request files', function () {
     assert.equal(r.block, 1);
     assert.deepEqual((await drain('rf-cursor')).map((m) => m.content.toString()), ['second']);
   });
+
+  it('a file without # @connection and no active connection asks once with a quick pick, then remembers', async () => {
+    await ch.assertQueue('rf-pick', { durable: true });
+    // The quick pick lists the saved connections in the store's order.
+    const position = api.connections.store.list().findIndex((p) => p.id === connectionId);
+    assert.ok(position >= 0);
+    await run('rabbitmq.disconnect', { id: readOnlyId });
+    await run('rabbitmq.disconnect', { id: connectionId });
+    try {
+      assert.equal(api.connections.activeProfileId, undefined);
+      const doc = await open('pick.rabbitmq', 'PUBLISH "" rf-pick\n\npicked\n');
+      const first = run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 });
+      await new Promise((r) => setTimeout(r, 1500));
+      for (let k = 0; k < position; k++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      const r1 = await first;
+      assert.equal(r1.connectionId, connectionId);
+      // Asked once: the second run does not wait for a pick.
+      const second = await Promise.race([
+        run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 }),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000)),
+      ]);
+      assert.equal(second?.connectionId, connectionId, 'the choice is remembered for the file');
+      assert.deepEqual((await drain('rf-pick')).map((m) => m.content.toString()), ['picked', 'picked']);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await run('rabbitmq.connect', { id: connectionId });
+    }
+  });
 });

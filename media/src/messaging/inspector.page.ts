@@ -8,8 +8,8 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { byId, clear, connect, h } from '../shared/api';
-import { hexDump, jsonTree, kvTable, parsedJsonBody } from '../shared/render';
+import { byId, clear, connect, h } from '../common/api';
+import { hexDump, jsonTree, kvTable, parsedJsonBody } from '../common/render';
 import type {
   FromInspector,
   InitMessage,

@@ -6,7 +6,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { byId, clear, connect, h } from '../shared/api';
+import { byId, clear, connect, h } from '../common/api';
 import { buildDrawList, layoutGraph, nodesInView, type DrawList, type GraphLayout } from './graphLayout';
 import type { TopologyGraph } from '../../../src/core/topologyGraph';
 import type { FromTopology, RouteView, TopologyPageState, TopologySource, TopologyStrings, ToTopology } from '../../../src/features/routing/topologyProtocol';

@@ -11,8 +11,8 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
-import { byId, connect, h } from '../shared/api';
-import { hexDump, jsonTree, kvTable, parsedJsonBody } from '../shared/render';
+import { byId, connect, h } from '../common/api';
+import { hexDump, jsonTree, kvTable, parsedJsonBody } from '../common/render';
 import type { CallView, FromRpcView, JsonValue, RpcForm, RpcInit, RpcPageState, RpcStrings, SavedRequest, ToRpcView } from '../../../src/features/rpc/rpcProtocol';
 
 type Field = HTMLElement & { value: string };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connections/connectionManager';
 import type { RouteResult } from '../../core/routing';
 import { loadTopology, routeHighlight, type LoadedTopology } from '../../core/topology';
+import { describeError } from '../../platform/errors';
 import { logger } from '../../platform/log';
 import { WebviewPanelHost } from '../../platform/webview/panelHost';
 import type { FromTopology, RenderedStats, RouteView, TopologyStrings, ToTopology } from './topologyProtocol';
@@ -112,7 +113,7 @@ export class TopologyPanel extends WebviewPanelHost<ToTopology, FromTopology> {
         this.setTopology(t);
         return t;
       } catch (e) {
-        this.post({ type: 'status', level: 'error', text: e instanceof Error ? e.message : String(e) });
+        this.post({ type: 'status', level: 'error', text: describeError(e) });
         throw e;
       }
     })().finally(() => (this.loading = undefined));

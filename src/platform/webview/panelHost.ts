@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import { buildHtml, webviewOptions, type WebviewPage } from './html';
 import type { Message } from './protocol';
+import { describeError, errorDetail } from '../errors';
 import { logger } from '../log';
 
 const log = logger('webview');
@@ -59,10 +60,9 @@ export abstract class WebviewPanelHost<ToView extends Message, FromView extends 
     try {
       await this.onMessage(message);
     } catch (e) {
-      const text = e instanceof Error ? e.message : String(e);
-      log.error(`${this.panel.viewType}: ${text}`);
+      log.error(`${this.panel.viewType}: ${errorDetail(e)}`);
       const requestId = (message as { requestId?: string }).requestId;
-      void this.panel.webview.postMessage({ type: 'error', requestId, message: text });
+      void this.panel.webview.postMessage({ type: 'error', requestId, message: describeError(e) });
     }
   }
 

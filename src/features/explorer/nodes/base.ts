@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionManager } from '../../connections/connectionManager';
 import type { NameFilter } from '../../../core/treeData';
 import { Commands } from '../../../platform/commandIds';
+import { describeError, errorDetail, errorHeadline } from '../../../platform/errors';
 import type { FolderKind, VhostScoped } from '../../../platform/pickers';
 
 export type { FolderKind, VhostScoped };
@@ -79,10 +80,13 @@ export abstract class ExplorerNode {
 export class ErrorNode extends ExplorerNode {
   readonly message: string;
   readonly code: string | undefined;
+  /** In the UI language (the message is the English detail). */
+  readonly headline: string;
 
-  constructor(ctx: ExplorerContext, parent: ExplorerNode, error: unknown) {
+  constructor(ctx: ExplorerContext, parent: ExplorerNode, private readonly error: unknown) {
     super(ctx, parent);
-    this.message = error instanceof Error ? error.message : String(error);
+    this.message = errorDetail(error);
+    this.headline = errorHeadline(error);
     this.code = (error as { code?: unknown })?.code !== undefined ? String((error as { code?: unknown }).code) : undefined;
   }
 
@@ -91,11 +95,12 @@ export class ErrorNode extends ExplorerNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(firstSentence(this.message), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(this.headline, vscode.TreeItemCollapsibleState.None);
+    item.description = firstSentence(this.message);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     const tip = new vscode.MarkdownString();
-    tip.appendText(this.message);
+    tip.appendText(describeError(this.error));
     tip.appendMarkdown('\n\n');
     tip.appendText(vscode.l10n.t('Retry with the refresh action; the explorer also retries on its next automatic refresh.'));
     item.tooltip = tip;
