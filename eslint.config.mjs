@@ -21,7 +21,12 @@ export default tseslint.config(
   {
     // Broker logic runs in plain Node (tests, benchmarks) as well as in the extension host.
     files: ['src/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noVscode('src/core must stay editor-free.')] }] },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode('src/core must stay editor-free.')],
+        patterns: [{ group: ['**/features/**', '**/platform/**', '**/extension'], message: 'src/core is the bottom layer: it imports nothing from the editor side.' }],
+      }],
+    },
   },
   {
     // Webview protocols are imported by the page bundles; pure models are tested in plain Node.
@@ -35,8 +40,17 @@ export default tseslint.config(
       'src/features/messaging/bulk.ts',
       'src/features/messaging/consumerAdapter.ts',
       'src/features/rpc/rpcRunner.ts',
+      'src/features/requestFiles/example.ts',
+      // Loaded on first use in its own bundle, which has no `vscode` external.
+      'src/features/requestFiles/fakerBundle.mts',
     ],
     rules: { 'no-restricted-imports': ['error', { paths: [noVscode('Protocols and pure models stay editor-free (they run in pages and plain Node).')] }] },
+  },
+  {
+    // The platform is what every feature uses: it knows no feature.
+    files: ['src/platform/**/*.ts'],
+    ignores: ['src/platform/commandIds.ts', 'src/platform/webview/protocol.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/features/**', '**/extension'], message: 'src/platform must not depend on a feature.' }] }] },
   },
   {
     files: ['media/src/**/*.ts'],
