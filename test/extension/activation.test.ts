@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { Commands } from '../../src/platform/commandIds';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
 
@@ -99,7 +100,7 @@ describe('activation', () => {
   });
 
   it('shows its log channel through rabbitmq.showLog', async () => {
-    await vscode.commands.executeCommand('rabbitmq.showLog');
+    await vscode.commands.executeCommand(Commands.showLog);
   });
 
   it('runs in the UI language or falls back to English for every manifest string', () => {

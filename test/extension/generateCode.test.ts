@@ -2,6 +2,7 @@
 // untitled editor of the language or into the active editor; invalid input is refused.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { Commands } from '../../src/platform/commandIds';
 
 interface Result {
   uri: string;
@@ -19,7 +20,7 @@ describe('rabbitmq.generateCode', () => {
   });
 
   it('opens a new Python editor with a consumer for the queue, its type and arguments, and no password', async () => {
-    const r = await vscode.commands.executeCommand<Result>('rabbitmq.generateCode', {
+    const r = await vscode.commands.executeCommand<Result>(Commands.generateCode, {
       kind: 'queue',
       vhost: 'orders-vhost',
       name: 'orders',
@@ -46,7 +47,7 @@ describe('rabbitmq.generateCode', () => {
   it('takes an explorer node (row) and inserts into the active editor of the same language', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: '' });
     await vscode.window.showTextDocument(doc);
-    const r = await vscode.commands.executeCommand<Result>('rabbitmq.generateCode', {
+    const r = await vscode.commands.executeCommand<Result>(Commands.generateCode, {
       connectionId: undefined,
       vhost: '/',
       row: { name: 'audit', type: 'topic', flags: 1 },
@@ -64,7 +65,7 @@ describe('rabbitmq.generateCode', () => {
 
   it('refuses a URL with a password, naming the field, without putting the password anywhere', async () => {
     await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand('rabbitmq.generateCode', {
+      Promise.resolve(vscode.commands.executeCommand(Commands.generateCode, {
         kind: 'exchange',
         name: 'logs',
         type: 'fanout',

@@ -331,7 +331,7 @@ describe('request files', function () {
     assert.match(admin, new RegExp(`^rabbitmqadmin --vhost='${v.name}' publish exchange='amq.default' routing_key='rf-bad'`));
   });
 
-  it('CONSUME without a mode opens the consume panel; PURGE runs once confirmed', async () => {
+  it('CONSUME without a mode opens the consume panel; PURGE asks first (cancel deletes nothing), runs once confirmed', async () => {
     await ch.assertQueue('rf-consume', { durable: true });
     const doc = await open('consume.rabbitmq', '### three\nPUBLISH "" rf-consume x 3\n\nc{{$counter}}\n###\nCONSUME rf-consume 2\n###\nPURGE rf-consume\n');
     await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 });
@@ -349,6 +349,11 @@ describe('request files', function () {
     // Closing the panel gives the unacknowledged messages back.
     panel.dispose();
     await waitFor('messages back in the queue', async () => ((await ready('rf-consume')) === 3 ? true : undefined));
+    // The PURGE lens asks first in a modal dialog; the test host answers every dialog with Cancel: nothing deleted.
+    const purgeLens = lenses.find((l) => l.command?.command === 'rabbitmq.runRequestBlock' && l.range.start.line === 7);
+    assert.match(purgeLens?.command?.title ?? '', /Purge…/);
+    assert.equal(await run(purgeLens!.command!.command, ...(purgeLens!.command!.arguments ?? [])), undefined, 'cancelled');
+    assert.equal(await ready('rf-consume'), 3);
     const p = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 2, confirm: true });
     assert.deepEqual(p.result, { verb: 'PURGE', queue: 'rf-consume', purged: 3 });
     assert.equal(await ready('rf-consume'), 0);

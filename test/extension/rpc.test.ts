@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
+import { Commands } from '../../src/platform/commandIds';
 import { HISTORY_LIMIT, RpcHistory, emptyForm } from '../../src/features/rpc/rpcModel';
 import type { RpcCommandResult } from '../../src/features/rpc/rpcService';
 import type { RpcPanel } from '../../src/features/rpc/rpcPanel';
@@ -88,14 +89,14 @@ describe('rpc', function () {
   const seen = { requests: 0, replyTos: [] as string[] };
 
   const scope = () => ({ connectionId, vhost: v.name });
-  const call = (args: Record<string, unknown>) => run<RpcCommandResult>('rabbitmq.rpcCall', { ...scope(), ...args });
+  const call = (args: Record<string, unknown>) => run<RpcCommandResult>(Commands.rpcCall, { ...scope(), ...args });
 
   before(async () => {
     const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     v = await createTestVhost('rpc');
-    connectionId = (await run<{ id: string }>('rabbitmq.addConnection', { name: 'rpc-test', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD })).id;
+    connectionId = (await run<{ id: string }>(Commands.addConnection, { name: 'rpc-test', amqpUrl: v.profileUrl, managementUrl: MGMT_URL, password: PASSWORD })).id;
 
     // Node RPC servers (amqplib, noDelay).
     server = await amqp.connect(v.amqpUrl, { noDelay: true });
@@ -162,7 +163,7 @@ describe('rpc', function () {
     }
     for (const p of [...(api?.rpc.panels ?? [])]) p.dispose();
     await server?.close().catch(() => undefined);
-    if (connectionId) await run('rabbitmq.removeConnection', { id: connectionId, confirm: true }).catch(() => undefined);
+    if (connectionId) await run(Commands.removeConnection, { id: connectionId, confirm: true }).catch(() => undefined);
     await v?.delete();
   });
 
@@ -287,7 +288,7 @@ describe('rpc', function () {
   });
 
   it('opens the panel from the palette form, sends, saves, sends again and clears history', async () => {
-    const panel = (await run<RpcPanel>('rabbitmq.rpcCall', scope()))!;
+    const panel = (await run<RpcPanel>(Commands.rpcCall, scope()))!;
     assert.ok(api.rpc.panels.has(panel));
     await waitFor('the RPC page to be ready', () => panel.isReady, 30_000);
     const form = emptyForm({ targetKind: 'queue', queue: 'rpc_queue', body: '{"n": 15}' });
