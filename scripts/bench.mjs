@@ -1,5 +1,5 @@
 // `npm run bench`: runs every bench/*.bench.ts module (each exports async bench*() → {figure: number}) in one
-// process, against baselines measured in the same run, then checks the issues' targets and prints a table.
+// process, against baselines measured in the same run, then checks the performance targets and prints a table.
 //   npm run bench [-- [--json] [--no-build] [module …]]
 // Modules: the bench/*.bench.ts names, plus `build` (bundle size) and `host` (activation in a real extension host).
 // --json: the last line printed is one JSON object keyed by figure name, each

@@ -33,6 +33,23 @@ export function parseBrokerReply(err: unknown): BrokerReply {
 
 const FRAME_CODES = new Set([501, 502, 503, 504, 505, 506, 540, 541]);
 
+/** The deprecated feature a broker's 541 text names ("Feature `transient_nonexcl_queues` is deprecated. …"), else undefined. */
+export function deprecatedFeatureOf(text: string): string | undefined {
+  return /Feature `([a-z0-9_]+)` is deprecated/.exec(text)?.[1];
+}
+
+/** What to do instead of a deprecated feature the broker refuses. */
+export function deprecatedFeatureAlternative(feature: string): string {
+  switch (feature) {
+    case 'transient_nonexcl_queues':
+      return 'Declare the queue durable (it survives a restart) or exclusive (private to this connection, deleted with it); RabbitMQ 4.x refuses transient queues that are not exclusive when this deprecated feature is denied.';
+    case 'global_qos':
+      return 'Use a per-consumer prefetch (basic.qos with global=false); RabbitMQ 4.x refuses global QoS when this deprecated feature is denied.';
+    default:
+      return `Stop using the deprecated feature ${feature}, or permit it in the broker's configuration (deprecated_features.permit.${feature} = true).`;
+  }
+}
+
 /** Explains "inequivalent arg 'x' for queue 'q' in vhost 'v': received 'a' but current is 'b'". */
 export function explainInequivalent(text: string): string | undefined {
   const m = /inequivalent arg '([^']+)' for (queue|exchange) '((?:[^']|'(?! in vhost))*)' in vhost '([^']*)': received (.+?) but current is (.+)$/.exec(text);
@@ -260,13 +277,26 @@ export function fromReply(replyCode: number, replyText: string, ctx: AmqpErrorCo
       return new RabbitError('CONNECTION_CLOSED', `${p}the broker closed the connection: ${text}.`, { ...opts, hint: 'The session reconnects automatically; retry the operation.' });
     case 530:
       return new RabbitError('ACCESS_REFUSED', `${p}not allowed: ${text}.`, { ...opts, hint: 'Check the vhost and the user\'s permissions.' });
-    default: {
-      const code = codeForReply(replyCode);
-      const level = connectionLevel ? 'connection' : 'channel';
-      return new RabbitError(code, `${p}the broker closed the ${level} with ${replyCode}: ${text}.`, {
-        ...opts,
-        hint: code === 'FRAME_ERROR' ? 'This is a protocol error; the session opens a new connection. Check frame_max and header sizes.' : undefined,
-      });
+    case 541: {
+      const feature = deprecatedFeatureOf(text);
+      if (feature) {
+        return new RabbitError('DEPRECATED_FEATURE', `${p}the broker refused a deprecated feature and closed the ${connectionLevel ? 'connection' : 'channel'} (541): ${text}`, {
+          ...opts,
+          hint: deprecatedFeatureAlternative(feature),
+        });
+      }
+      return fromReplyDefault(replyCode, text, p, opts, connectionLevel);
     }
+    default:
+      return fromReplyDefault(replyCode, text, p, opts, connectionLevel);
   }
+}
+
+function fromReplyDefault(replyCode: number, text: string, p: string, opts: { replyCode: number; brokerText: string; cause?: unknown }, connectionLevel: boolean): RabbitError {
+  const code = codeForReply(replyCode);
+  const level = connectionLevel ? 'connection' : 'channel';
+  return new RabbitError(code, `${p}the broker closed the ${level} with ${replyCode}: ${text}.`, {
+    ...opts,
+    hint: code === 'FRAME_ERROR' ? 'This is a protocol error; the session opens a new connection. Check frame_max and header sizes.' : undefined,
+  });
 }

@@ -2,7 +2,8 @@
  * Code generation for a real queue or exchange: a complete producer, consumer, RPC server or RPC client in
  * Python (pika 1.x), JavaScript or TypeScript (amqplib), from the same templates as the snippets
  * (patterns.ts). The code declares the queue/exchange exactly as it exists on the broker (type, durability,
- * arguments), so running it never fails with 406 PRECONDITION_FAILED. The URL in the code never contains a
+ * arguments), so running it never fails with 406 PRECONDITION_FAILED; a transient queue that is not exclusive (a
+ * deprecated feature RabbitMQ 4.x may refuse) is checked, never declared. The URL in the code never contains a
  * password: the program reads RABBITMQ_URL, or RABBITMQ_PASSWORD for the profile's URL.
  */
 import { invalidInput } from './errors';
@@ -202,7 +203,8 @@ function queueSpec(t: QueueTarget): QueueSpec {
   if (type !== 'classic' && args['x-queue-type'] === undefined) args['x-queue-type'] = type;
   const durable = t.durable ?? true;
   if (type !== 'classic' && !durable) throw invalidInput('target.durable', `a ${type} queue is always durable`);
-  return { name: t.name, durable, autoDelete: t.autoDelete ?? false, arguments: args };
+  // A transient shared queue is a deprecated feature: the program checks that it exists and never declares one.
+  return { name: t.name, durable, autoDelete: t.autoDelete ?? false, arguments: args, ...(durable ? {} : { passive: true }) };
 }
 
 function sampleRoutingKey(type: ExchangeKind, key: string | undefined): string {

@@ -21,6 +21,7 @@ export type RabbitErrorCode =
   | 'HTTP_ERROR' // other 4xx/5xx
   | 'BAD_RESPONSE' // non-JSON or unexpected shape
   | 'READ_ONLY'
+  | 'DEPRECATED_FEATURE' // the broker denies a deprecated feature (RabbitMQ 4.x: 541, the whole connection closed), or would
   | 'UNSAFE' // refused: it would change what the broker does (routing, a delivery attempt) without consent
   | 'CANCELLED';
 

@@ -117,3 +117,22 @@ export interface PolicyInfo {
   definition: Record<string, unknown>;
   operator: boolean;
 }
+
+/** The major version of a RabbitMQ version string ("4.0.5" → 4), or undefined when it is not known. */
+export function brokerMajor(version: string | undefined): number | undefined {
+  const major = Number.parseInt((version ?? '').split('.')[0] ?? '', 10);
+  return Number.isFinite(major) ? major : undefined;
+}
+
+/**
+ * A queue's arguments without the implicit `x-queue-type: classic` that RabbitMQ 4.x reports for every classic
+ * queue, whether or not the declare gave a type (3.x reports only what the declare sent, so on 3.x, or when the
+ * version is unknown, nothing is left out). For showing and comparing arguments; code that re-declares the queue
+ * may keep the entry, as 4.x fills it in anyway.
+ */
+export function withoutImplicitQueueType(args: Record<string, unknown>, brokerVersion: string | undefined): Record<string, unknown> {
+  if ((brokerMajor(brokerVersion) ?? 0) < 4 || args['x-queue-type'] !== 'classic') return args;
+  const rest = { ...args };
+  delete rest['x-queue-type'];
+  return rest;
+}

@@ -5,7 +5,7 @@
  */
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { RabbitError, invalidInput, isRabbitError } from './errors';
-import { toRabbitError } from './amqpErrors';
+import { deprecatedFeatureAlternative, toRabbitError } from './amqpErrors';
 import { closeQuietly, withTimeout, type AmqpSession } from './session';
 
 export type ExchangeType = 'direct' | 'fanout' | 'topic' | 'headers' | (string & {});
@@ -54,6 +54,8 @@ export interface QueueInfo {
   queue: string;
   messageCount: number;
   consumerCount: number;
+  /** Set when the declare used a deprecated feature the broker still accepted (a transient non-exclusive queue). */
+  warning?: string;
 }
 
 export interface BindOptions {
@@ -233,8 +235,53 @@ export function queueArguments(opts: DeclareQueueOptions): { name: string; optio
   return { name, options: { durable, exclusive, autoDelete, arguments: args } };
 }
 
+/** The deprecated feature behind transient (non-durable) queues that are not exclusive, in RabbitMQ's words. */
+export const TRANSIENT_NONEXCL_QUEUES = 'transient_nonexcl_queues';
+
+/**
+ * The warning for a transient queue that is not exclusive (deprecated since RabbitMQ 3.13; 4.x brokers that deny
+ * the feature close the connection with 541), else undefined. `version` is the broker's, when known.
+ */
+export function transientQueueWarning(name: string, options: Pick<Options.AssertQueue, 'durable' | 'exclusive'>, version?: string): string | undefined {
+  if (options.durable !== false || options.exclusive === true) return undefined;
+  const major = Number.parseInt((version ?? '').split('.')[0] ?? '', 10);
+  const what = name === '' ? 'The server-named queue' : `Queue "${name}"`;
+  const broker = Number.isFinite(major) && major >= 4 ? `this broker (${version}) still permits it, but` : 'RabbitMQ 4.x deprecates it:';
+  return `${what} is transient and not exclusive: ${broker} a broker that denies the deprecated feature ${TRANSIENT_NONEXCL_QUEUES} (the default in later 4.x releases) closes the connection with 541. Declare it durable, or exclusive if only this connection uses it.`;
+}
+
+/**
+ * A 406 about x-queue-type for a declare that gave no type: the broker compared its default (RabbitMQ 4.x says
+ * "received 'classic'", 3.x "received none"), not something the user asked for; say so.
+ */
+function withoutTypeGiven(e: unknown, name: string): unknown {
+  if (!isRabbitError(e, 'PRECONDITION_FAILED') || !e.brokerText) return e;
+  const m = /inequivalent arg 'x-queue-type' for queue '(?:[^']|'(?! in vhost))*' in vhost '[^']*': received (?:none|'classic') but current is (?:the value )?'([^']+)'/.exec(e.brokerText);
+  if (!m) return e;
+  const current = m[1];
+  return new RabbitError('PRECONDITION_FAILED', `Could not declare queue "${name}": queue ${name} already exists as a ${current} queue (x-queue-type=${current}); the declare gave no type, so the broker compared it with its default, classic.`, {
+    replyCode: e.replyCode,
+    brokerText: e.brokerText,
+    field: 'type',
+    cause: e,
+    hint: `Declare it with type ${current} (and its other settings), or delete the queue first.`,
+  });
+}
+
 export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptions): Promise<QueueInfo> {
   const { name, options } = queueArguments(opts);
+  const transient = options.durable === false && options.exclusive !== true;
+  const denied = transient ? session.deprecatedFeatureDenied(TRANSIENT_NONEXCL_QUEUES) : undefined;
+  if (denied !== undefined) {
+    // Known from an earlier refusal on this session: sending it again would only close the connection again.
+    throw new RabbitError('DEPRECATED_FEATURE', `Could not declare queue "${name}": the broker refuses transient queues that are not exclusive (it closed the connection with 541: ${denied})`, {
+      replyCode: 541,
+      brokerText: denied,
+      field: 'durable',
+      hint: deprecatedFeatureAlternative(TRANSIENT_NONEXCL_QUEUES),
+    });
+  }
+  const typeGiven = opts.type !== undefined || opts.arguments?.['x-queue-type'] !== undefined;
   const r = await session.withTempChannel(`declare queue "${name}"`, (ch) => {
     // Before 4.0 the broker takes x-delivery-limit -1 as "no second delivery": the message goes at its first hand-back.
     const major = Number.parseInt((session.serverInfo?.version ?? '').split('.')[0] ?? '', 10);
@@ -242,8 +289,11 @@ export async function declareQueue(session: AmqpSession, opts: DeclareQueueOptio
       throw invalidInput('deliveryLimit', `-1 means "no limit" only from RabbitMQ 4.0 on; this broker is ${session.serverInfo?.version}, where it dead-letters or drops a message at its first redelivery`, 'Leave deliveryLimit out: before 4.0 quorum queues have no delivery limit by default.');
     }
     return ch.assertQueue(name, options);
+  }).catch((e: unknown) => {
+    throw typeGiven ? e : withoutTypeGiven(e, name);
   });
-  return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount };
+  const warning = transient ? transientQueueWarning(name, options, session.serverInfo?.version) : undefined;
+  return { queue: r.queue, messageCount: r.messageCount, consumerCount: r.consumerCount, ...(warning ? { warning } : {}) };
 }
 
 /** Passive declare: counts if the queue exists, else NOT_FOUND (405 if exclusive to another connection). */

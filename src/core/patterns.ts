@@ -31,7 +31,14 @@ export interface QueueSpec {
   autoDelete?: boolean;
   /** Queue arguments exactly as declared on the broker (values may be Slots in snippets). */
   arguments: Record<string, unknown>;
+  /**
+   * Check that the queue exists instead of declaring it: for an existing transient queue that is not exclusive,
+   * which the program must not declare (RabbitMQ 4.x may refuse it and close the connection with 541).
+   */
+  passive?: boolean;
 }
+
+const PASSIVE_NOTE = 'transient shared queue (RabbitMQ 4.x may refuse to declare one): check it exists; make it durable to declare it here';
 
 export interface ExchangeSpec {
   name: Val;
@@ -229,6 +236,7 @@ function pyUrl(w: Writer, c: ConnectionSpec): string {
 }
 
 function pyQueueDeclare(w: Writer, q: QueueSpec, nameExpr: string): string {
+  if (q.passive) return `channel.queue_declare(queue=${nameExpr}, passive=True)  # ${PASSIVE_NOTE}`;
   const args = [`queue=${nameExpr}`, `durable=${w.py(q.durable)}`];
   if (q.autoDelete) args.push('auto_delete=True');
   if (Object.keys(q.arguments).length > 0) args.push(`arguments=${w.py(q.arguments)}`);
@@ -505,6 +513,11 @@ function jsUrl(o: NodeOut, c: ConnectionSpec): string {
   return c.kind === 'env' ? `const url = process.env.RABBITMQ_URL || ${o.w.str(c.defaultUrl)};` : 'const url = brokerUrl();';
 }
 
+function jsQueueDeclare(o: NodeOut, q: QueueSpec): string {
+  if (q.passive) return `await channel.checkQueue(QUEUE); // ${PASSIVE_NOTE}`;
+  return `await channel.assertQueue(QUEUE, ${jsQueueOptions(o, q)});`;
+}
+
 function jsQueueOptions(o: NodeOut, q: QueueSpec): string {
   const opts: Record<string, unknown> = { durable: q.durable };
   if (q.autoDelete) opts.autoDelete = true;
@@ -564,7 +577,7 @@ function jsProducer(o: NodeOut, s: ProducerSpec): string[] {
   L.push("  connection.on('error', (err) => console.error('Connection error:', err.message));", '  try {');
   L.push(`    const channel = await connection.${s.confirms ? 'createConfirmChannel' : 'createChannel'}();`);
   L.push("    channel.on('error', (err) => console.error('Channel error:', err.message));");
-  if (t.kind === 'queue') L.push(`    await channel.assertQueue(QUEUE, ${jsQueueOptions(o, t.queue)});`);
+  if (t.kind === 'queue') L.push(`    ${jsQueueDeclare(o, t.queue)}`);
   else if (t.exchange.declare) L.push(`    ${jsExchangeAssert(o, t.exchange)}`);
   const opts: Record<string, unknown> = {};
   if (s.persistent) opts.persistent = true;
@@ -592,7 +605,7 @@ function jsConsumer(o: NodeOut, s: ConsumerSpec): string[] {
   L.push(...jsLongRunningSetup(o, s.connection), '  try {');
   let queueExpr = 'QUEUE';
   if (src.kind === 'queue') {
-    L.push(`    await channel.assertQueue(QUEUE, ${jsQueueOptions(o, src.queue)});`);
+    L.push(`    ${jsQueueDeclare(o, src.queue)}`);
   } else {
     if (src.exchange.declare) L.push(`    ${jsExchangeAssert(o, src.exchange)}`);
     L.push('    // A private queue: server-named, deleted when this consumer disconnects.', "    const { queue } = await channel.assertQueue('', { exclusive: true });");
@@ -641,7 +654,7 @@ function jsRpcServer(o: NodeOut, s: RpcServerSpec): string[] {
     `async function main()${o.t(': Promise<void>')} {`,
     ...jsLongRunningSetup(o, s.connection),
     '  try {',
-    `    await channel.assertQueue(QUEUE, ${jsQueueOptions(o, s.queue)});`,
+    `    ${jsQueueDeclare(o, s.queue)}`,
     '    await channel.prefetch(1); // one request at a time per server: start more servers to scale',
     '    await channel.consume(QUEUE, (msg) => {',
     '      if (msg === null) {',

@@ -10,6 +10,11 @@
  * - queue_declare(exclusive=True) without a queue                     → queue_declare(queue='', exclusive=True)
  * - basic_publish(…, immediate=…)                                     → argument removed (RabbitMQ never supported it)
  * - connection.add_timeout(…)                                         → call_later(…)
+ *
+ * And declares that RabbitMQ 4.x refuses (transient non-exclusive queues are a deprecated feature; a broker
+ * that denies it closes the whole connection with 541):
+ * - queue_declare(queue='q') / durable=False, not exclusive             → durable=True
+ * - queue_declare(queue='') / no queue, neither durable nor exclusive   → exclusive=True (a private server-named queue)
  */
 
 export type PikaCode =
@@ -18,7 +23,9 @@ export type PikaCode =
   | 'pika-0x-exchange-type'
   | 'pika-0x-queue-declare-queue'
   | 'pika-0x-immediate'
-  | 'pika-0x-add-timeout';
+  | 'pika-0x-add-timeout'
+  | 'pika-transient-queue'
+  | 'pika-transient-server-named-queue';
 
 export interface TextPosition {
   /** 0-based line. */
@@ -44,6 +51,8 @@ export interface PikaFinding {
   replacement: string;
   /** Short title for the quick fix. */
   fixTitle: string;
+  /** The fix also adds exclusive=True (an anonymous queue that would be transient and shared). */
+  madeExclusive?: boolean;
 }
 
 interface Arg {
@@ -85,6 +94,7 @@ export function findPikaIssues(text: string): PikaFinding[] {
       endOffset: close + 1,
       range: { start: position(lines, nameStart), end: position(lines, close + 1) },
       replacement,
+      ...(fix.madeExclusive ? { madeExclusive: true } : {}),
     });
   }
   return out;
@@ -122,6 +132,7 @@ interface Fix {
   title: string;
   args: Arg[];
   name?: string;
+  madeExclusive?: boolean;
 }
 
 const CONSUME_POSITIONAL_0X = ['consumer_callback', 'queue', 'no_ack', 'exclusive', 'consumer_tag', 'arguments'];
@@ -176,16 +187,36 @@ function rewrite(method: Method, args: Arg[], defs: Set<string>): Fix | undefine
         title: 'Rename type= to exchange_type=',
         args: args.map((a) => (a.name === 'type' ? { ...a, name: 'exchange_type' } : a)),
       };
-    case 'queue_declare':
-      if (positional.length > 0 || kw.has('queue')) return undefined;
+    case 'queue_declare': {
+      if (positional.length > 1) return undefined; // pika 0.x and 1.x disagree on what follows the first one
+      const transient = transientNonExclusive(kw);
+      if (positional.length === 0 && !kw.has('queue')) {
+        // pika 0.x's anonymous queue: name it '' and, when it would be transient and shared, make it exclusive.
+        return {
+          code: 'pika-0x-queue-declare-queue',
+          message:
+            "pika 0.x call: queue_declare() without a queue name fails in pika 1.x (queue is required). " +
+            "Pass queue='' to let the broker name the queue." +
+            (transient ? ' ' + TRANSIENT_SERVER_NAMED : ''),
+          title: transient ? "Add queue='' and exclusive=True (private server-named queue)" : "Add queue='' (server-named queue)",
+          args: [{ name: 'queue', value: "''", starred: false }, ...(transient ? withFlag(args, 'exclusive') : args)],
+          ...(transient ? { madeExclusive: true } : {}),
+        };
+      }
+      if (!transient) return undefined;
+      const name = positional[0] ?? kw.get('queue') ?? '';
+      if (name === "''" || name === '""') {
+        return { code: 'pika-transient-server-named-queue', message: TRANSIENT_SERVER_NAMED, title: 'Make the queue exclusive (exclusive=True)', args: withFlag(args, 'exclusive') };
+      }
       return {
-        code: 'pika-0x-queue-declare-queue',
+        code: 'pika-transient-queue',
         message:
-          "pika 0.x call: queue_declare() without a queue name fails in pika 1.x (queue is required). " +
-          "Pass queue='' to let the broker name the queue.",
-        title: "Add queue='' (server-named queue)",
-        args: [{ name: 'queue', value: "''", starred: false }, ...args],
+          'queue_declare() without durable=True or exclusive=True declares a transient non-exclusive queue, a deprecated feature: ' +
+          'RabbitMQ 4.x brokers that deny it close the connection (541). Declare it durable=True (or exclusive=True if only this connection uses it).',
+        title: 'Declare the queue durable (durable=True)',
+        args: withFlag(args, 'durable'),
       };
+    }
     case 'basic_publish':
       if (!kw.has('immediate')) return undefined;
       return {
@@ -203,6 +234,32 @@ function rewrite(method: Method, args: Arg[], defs: Set<string>): Fix | undefine
         name: 'call_later',
       };
   }
+}
+
+const TRANSIENT_SERVER_NAMED =
+  'A server-named queue that is neither durable nor exclusive is a transient non-exclusive queue, a deprecated feature: ' +
+  'RabbitMQ 4.x brokers that deny it close the connection (541). Declare it exclusive=True (private to this connection, deleted with it).';
+
+/**
+ * True when a queue_declare's keywords make a transient (durable=False, the default) non-exclusive queue.
+ * Passive declares create nothing; values that are not literals (variables) are not guessed at.
+ */
+function transientNonExclusive(kw: Map<string, string>): boolean {
+  const flag = (name: string): boolean | undefined => {
+    const v = kw.get(name);
+    if (v === undefined || v === 'False' || v === '0') return false;
+    if (v === 'True' || v === '1') return true;
+    return undefined;
+  };
+  const passive = flag('passive');
+  if (passive !== false) return false;
+  return flag('durable') === false && flag('exclusive') === false;
+}
+
+/** The arguments with `name=True` (replacing its value if given). */
+function withFlag(args: Arg[], name: string): Arg[] {
+  if (args.some((a) => a.name === name)) return args.map((a) => (a.name === name ? { ...a, value: 'True' } : a));
+  return [...args, { name, value: 'True', starred: false }];
 }
 
 function noAckFix(method: string, args: Arg[]): Fix {

@@ -101,6 +101,24 @@ export function decodeTypedTable(buf: Buffer): { table: TypedTable; exact: boole
   return { table, exact: state.exact, lossNote: state.lossNote };
 }
 
+/**
+ * The entries of a raw AMQP field table, each as its own bytes (name length, name, type tag, value), in table order.
+ * Compares tables entry by entry where the order differs (RabbitMQ 4.x delivers every table with its keys sorted).
+ */
+export function tableEntries(buf: Buffer): { key: string; bytes: Buffer }[] {
+  const out: { key: string; bytes: Buffer }[] = [];
+  const state = { exact: true, lossNote: undefined as string | undefined };
+  let offset = 0;
+  while (offset < buf.length) {
+    const start = offset;
+    const klen = buf[offset];
+    const key = buf.toString('utf8', offset + 1, offset + 1 + klen);
+    offset = readValue(buf, offset + 1 + klen, state)[1];
+    out.push({ key, bytes: buf.subarray(start, offset) });
+  }
+  return out;
+}
+
 function readTable(buf: Buffer, start: number, end: number, state: { exact: boolean; lossNote?: string }): TypedTable {
   const out: TypedTable = {};
   let offset = start;

@@ -1144,7 +1144,7 @@ export type BlockResult =
   | { verb: 'RPC'; reply: RpcReply }
   | { verb: 'PEEK'; peek: PeekResult }
   | { verb: 'PURGE'; queue: string; purged: number }
-  | { verb: 'DECLARE' | 'BIND'; done: string[] }
+  | { verb: 'DECLARE' | 'BIND'; done: string[]; /** Deprecated features the broker still accepted (transient shared queues). */ warnings?: string[] }
   | { verb: 'CONSUME'; queue: string; count?: number; mode?: ConsumeMode; messages?: DecodedMessage[] };
 
 export interface RunOptions {
@@ -1213,6 +1213,7 @@ export async function runPrepared(session: AmqpSession, block: RequestBlock, pre
     case 'DECLARE':
     case 'BIND': {
       const done: string[] = [];
+      const warnings: string[] = [];
       for (const s of prepared.steps) {
         try {
           if (s.kind === 'declare-exchange') {
@@ -1221,6 +1222,7 @@ export async function runPrepared(session: AmqpSession, block: RequestBlock, pre
           } else if (s.kind === 'declare-queue') {
             const q = await declareQueue(session, s.options);
             done.push(`queue "${q.queue}"`);
+            if (q.warning) warnings.push(`line ${s.line + 1}: ${q.warning}`);
           } else {
             const b = { destination: s.destination, source: s.source, routingKey: s.routingKey, arguments: s.arguments };
             await (s.kind === 'bind-queue' ? bindQueue(session, b) : bindExchange(session, b));
@@ -1234,7 +1236,7 @@ export async function runPrepared(session: AmqpSession, block: RequestBlock, pre
           throw e;
         }
       }
-      return { verb: prepared.verb, done };
+      return warnings.length ? { verb: prepared.verb, done, warnings } : { verb: prepared.verb, done };
     }
     case 'CONSUME': {
       if (!prepared.mode) return { verb: 'CONSUME', queue: prepared.queue, count: prepared.count };

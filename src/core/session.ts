@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { RabbitError, invalidInput, isRabbitError } from './errors';
-import { toRabbitError, type AmqpErrorContext } from './amqpErrors';
+import { deprecatedFeatureOf, parseBrokerReply, toRabbitError, type AmqpErrorContext } from './amqpErrors';
 import { amqpConnectUrl, type Credentials, type ResolvedProfile } from './profile';
 
 /** A small typed event emitter (no vscode, no node EventEmitter 'error' special case). */
@@ -144,6 +144,8 @@ interface ChannelInfo {
   purpose: string;
   lastError?: RabbitError;
   rawError?: Error;
+  /** The connection the channel was opened on: when the broker closes that with a reason, the channel's operations report it. */
+  conn?: ChannelModel;
 }
 
 /**
@@ -169,6 +171,10 @@ export class AmqpSession extends TypedEmitter<SessionEvents> {
   private lastReceivedAt = 0;
   /** Incremented on every new connection; lets holders of channels notice a reconnect. */
   private _generation = 0;
+  /** Why the broker closed a connection of this session (close frame with 541 INTERNAL_ERROR), per connection. */
+  private readonly connectionCloseErrors = new WeakMap<ChannelModel, Error>();
+  /** Deprecated features the broker refused on this session (feature → the broker's words), learned from its 541 close. */
+  private readonly deniedFeatures = new Map<string, string>();
 
   constructor(
     readonly resolved: ResolvedProfile,
@@ -377,6 +383,14 @@ export class AmqpSession extends TypedEmitter<SessionEvents> {
     let lastError: RabbitError | undefined;
     conn.on('error', (e: Error) => {
       lastError = toRabbitError(e, this.errorContext());
+      // 541: the broker refused something on a channel by closing the whole connection (RabbitMQ 4.x does so for
+      // a denied deprecated feature). The operation that caused it must report the broker's words, not "closed".
+      const { replyCode, replyText } = parseBrokerReply(e);
+      if (replyCode === 541) {
+        this.connectionCloseErrors.set(conn, e);
+        const feature = replyText === undefined ? undefined : deprecatedFeatureOf(replyText);
+        if (feature && replyText) this.deniedFeatures.set(feature, replyText.replace(/^[A-Z_]+ - /, ''));
+      }
     });
     conn.on('blocked', (reason: string) => {
       if (this.conn !== conn) return;
@@ -547,9 +561,17 @@ export class AmqpSession extends TypedEmitter<SessionEvents> {
     });
   }
 
+  /**
+   * The broker's words when it refused a deprecated feature (e.g. 'transient_nonexcl_queues', 'global_qos') on this
+   * session, else undefined: a later use can be refused before anything is sent.
+   */
+  deprecatedFeatureDenied(feature: string): string | undefined {
+    return this.deniedFeatures.get(feature);
+  }
+
   /** Attaches 'error' and 'close' handlers and registers the channel for cleanup. */
-  private track<T extends Channel>(ch: T, purpose: string): T {
-    const info: ChannelInfo = { purpose };
+  private track<T extends Channel>(ch: T, purpose: string, conn?: ChannelModel): T {
+    const info: ChannelInfo = { purpose, conn };
     this.channelInfo.set(ch, info);
     this.openChannels.add(ch);
     ch.on('error', (e: Error) => {
@@ -565,7 +587,11 @@ export class AmqpSession extends TypedEmitter<SessionEvents> {
   /** The error the broker closed this channel with, if it did. */
   channelError(ch: Channel, operation?: string): RabbitError | undefined {
     const info = this.channelInfo.get(ch);
-    if (!info?.rawError) return undefined;
+    if (!info?.rawError) {
+      // The channel ended with its connection: the connection's close reason, when the broker gave one that concerns it.
+      const connErr = info?.conn && this.connectionCloseErrors.get(info.conn);
+      return connErr ? toRabbitError(connErr, this.errorContext(operation)) : undefined;
+    }
     return operation ? toRabbitError(info.rawError, this.errorContext(operation)) : info.lastError;
   }
 
@@ -575,13 +601,13 @@ export class AmqpSession extends TypedEmitter<SessionEvents> {
    */
   async openChannel(purpose = 'dedicated'): Promise<Channel> {
     const conn = await this.connection();
-    return this.track(await this.createBounded(() => conn.createChannel()), purpose);
+    return this.track(await this.createBounded(() => conn.createChannel()), purpose, conn);
   }
 
   /** A new confirm channel owned by the caller. */
   async openConfirmChannel(purpose = 'dedicated-confirm'): Promise<ConfirmChannel> {
     const conn = await this.connection();
-    return this.track(await this.createBounded(() => conn.createConfirmChannel()), purpose);
+    return this.track(await this.createBounded(() => conn.createConfirmChannel()), purpose, conn);
   }
 
   /** Opens a channel within operationTimeoutMs; one that opens too late is closed again. */

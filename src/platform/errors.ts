@@ -28,6 +28,7 @@ export function errorHeadline(err: unknown): string {
     HTTP_ERROR: () => vscode.l10n.t('Management API error'),
     BAD_RESPONSE: () => vscode.l10n.t('Unexpected answer'),
     READ_ONLY: () => vscode.l10n.t('Read-only connection'),
+    DEPRECATED_FEATURE: () => vscode.l10n.t('Refused: a deprecated broker feature'),
     UNSAFE: () => vscode.l10n.t('Refused: it would change the broker'),
     CANCELLED: () => vscode.l10n.t('Cancelled'),
   };

@@ -5,7 +5,7 @@ import amqp from 'amqplib';
 import ts from 'typescript';
 import { generateCode, type GenerateCodeOptions } from '../../src/core/codegen';
 import { isRabbitError } from '../../src/core/errors';
-import { PASSWORD, createTestVhost, type TestVhost } from '../support/broker';
+import { PASSWORD, brokerDeniesTransientQueues, createTestVhost, type TestVhost } from '../support/broker';
 import { Program, programEnv, pythonWithPika, runOk, scratchDir, typeCheck } from '../support/programs';
 
 describe('codegen', function () {
@@ -19,12 +19,14 @@ describe('codegen', function () {
   before(async () => {
     vhost = await createTestVhost('codegen');
     connection = await amqp.connect(vhost.amqpUrl, { noDelay: true });
+    // A broker that closes it (a refused declare) must fail this hook, not surface as an uncaught error later.
+    connection.on('error', () => undefined);
     const ch = await connection.createChannel();
     // Queues as someone else declared them: the generated code must declare them the same way.
     await ch.assertQueue('orders.classic', { durable: true, arguments: { 'x-message-ttl': 60000, 'x-max-length': 1000 } });
     await ch.assertQueue('orders.quorum', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } });
     await ch.assertQueue('events.stream', { durable: true, arguments: { 'x-queue-type': 'stream' } });
-    await ch.assertQueue("rpc 'quoted' \\ queue", { durable: false, autoDelete: false });
+    await ch.assertQueue("rpc 'quoted' \\ queue", { durable: true, autoDelete: false });
     await ch.assertExchange('audit.topic', 'topic', { durable: false, autoDelete: false });
     await ch.assertExchange('docs.headers', 'headers', { durable: true });
     await ch.close();
@@ -145,13 +147,35 @@ describe('codegen', function () {
       await hsub.waitFor('the headers message', () => hsub.received().includes(`${language}-pdf`));
       assert.equal(await hsub.stop(), 0, hsub.stderr);
 
-      const rpcQueue = { kind: 'queue', name: "rpc 'quoted' \\ queue", type: 'classic', durable: false } as const;
+      const rpcQueue = { kind: 'queue', name: "rpc 'quoted' \\ queue", type: 'classic', durable: true } as const;
       const server = await start(options({ language, role: 'rpc-server', target: rpcQueue }));
       const client = await run(options({ language, role: 'rpc-client', target: rpcQueue }), ['20']);
       assert.ok(client.lines.includes(' [.] Got 6765'), client.lines.join('\n'));
       assert.equal(await server.stop(), 0, server.stderr);
     });
   }
+
+  it('a transient shared queue is checked (passive), never declared: the code runs where the broker still has one', async () => {
+    const target = { kind: 'queue', name: 'legacy.transient', type: 'classic', durable: false } as const;
+    const py = generateCode(options({ role: 'consumer', target }));
+    assert.match(py, /channel\.queue_declare\(queue=QUEUE, passive=True\)  # transient shared queue/);
+    assert.doesNotMatch(py, /durable=False/);
+    for (const language of ['javascript', 'typescript'] as const) {
+      const js = generateCode(options({ language, role: 'producer', target }));
+      assert.match(js, /await channel\.checkQueue\(QUEUE\); \/\/ transient shared queue/);
+      assert.doesNotMatch(js, /assertQueue\(QUEUE/);
+    }
+    if (await brokerDeniesTransientQueues(vhost)) return; // such a queue cannot exist on this broker: the text is what counts
+    const ch = await connection.createChannel();
+    await ch.assertQueue(target.name, { durable: false });
+    await ch.close();
+    for (const language of ['python', 'javascript'] as const) {
+      const consumer = await start(options({ language, role: 'consumer', target }));
+      await run(options({ language, role: 'producer', target }), [`${language}-transient`]);
+      await consumer.waitFor('the message', () => consumer.received().includes(`${language}-transient`));
+      assert.equal(await consumer.stop(), 0, consumer.stderr);
+    }
+  });
 
   it('without RABBITMQ_PASSWORD the program says what to set', async () => {
     const c = cmd(options({ role: 'producer', target: { kind: 'queue', name: 'orders.classic', arguments: { 'x-message-ttl': 60000, 'x-max-length': 1000 } } }));

@@ -102,6 +102,7 @@ describe('core/messageProperties (real broker)', () => {
     vh = await createTestVhost('props');
     s = sessionFor(vh);
     raw = await amqp.connect(vh.amqpUrl, { noDelay: true });
+    raw.on('error', () => undefined);
     ch = await raw.createChannel();
   });
   after(async () => {

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import { createTestVhost, mgmt, type TestVhost } from '../support/broker';
+import { brokerDeniesTransientQueues, createTestVhost, mgmt, type TestVhost } from '../support/broker';
 import { sessionFor } from '../support/amqpSession';
 import type { AmqpSession } from '../../src/core/session';
 import { isRabbitError, type RabbitError } from '../../src/core/errors';
 import * as ops from '../../src/core/operations';
+import { withoutImplicitQueueType } from '../../src/core/model';
 
 async function rejectsWith(p: Promise<unknown> | (() => unknown), code: string, re?: RegExp, field?: string): Promise<RabbitError> {
   try {
@@ -73,9 +74,11 @@ describe('core/operations (real broker)', () => {
   it('declares classic, quorum and stream queues with arguments', async () => {
     const dl = await ops.declareQueue(s, { name: 'c1', deadLetterExchange: 'ae', deadLetterRoutingKey: 'dead', messageTtl: 60000, maxLength: 100, overflow: 'reject-publish', maxPriority: 5 });
     assert.deepEqual(dl, { queue: 'c1', messageCount: 0, consumerCount: 0 });
-    const q = (await (await mgmt('GET', `/queues/${v()}/c1`)).json()) as { arguments: Record<string, unknown>; durable: boolean };
+    const q = (await (await mgmt('GET', `/queues/${v()}/c1`)).json()) as { arguments: Record<string, unknown>; durable: boolean; type: string };
     assert.equal(q.durable, true);
-    assert.deepEqual(q.arguments, { 'x-dead-letter-exchange': 'ae', 'x-dead-letter-routing-key': 'dead', 'x-message-ttl': 60000, 'x-max-length': 100, 'x-overflow': 'reject-publish', 'x-max-priority': 5 });
+    assert.equal(q.type, 'classic');
+    // 4.x reports x-queue-type=classic for every classic queue; 3.x only what the declare sent (none here).
+    assert.deepEqual(withoutImplicitQueueType(q.arguments, s.serverInfo?.version), { 'x-dead-letter-exchange': 'ae', 'x-dead-letter-routing-key': 'dead', 'x-message-ttl': 60000, 'x-max-length': 100, 'x-overflow': 'reject-publish', 'x-max-priority': 5 });
     await ops.declareQueue(s, { name: 'qq', type: 'quorum', deliveryLimit: 3 });
     await ops.declareQueue(s, { name: 'st', type: 'stream', arguments: { 'x-max-age': '1D' } });
     const types = await Promise.all(['qq', 'st'].map(async (n) => ((await (await mgmt('GET', `/queues/${v()}/${n}`)).json()) as { type: string; arguments: Record<string, unknown> })));
@@ -103,9 +106,50 @@ describe('core/operations (real broker)', () => {
       'PRECONDITION_FAILED',
       /queue qq already exists with x-queue-type=quorum; you asked for classic\. Use the existing settings or delete the queue first/,
     );
+    // No type given: the broker compared its default, not something the user asked for.
+    const noType = await rejectsWith(ops.declareQueue(s, { name: 'qq', messageTtl: 5 }), 'PRECONDITION_FAILED', /queue qq already exists as a quorum queue \(x-queue-type=quorum\); the declare gave no type, so the broker compared it with its default, classic\. Declare it with type quorum/);
+    assert.doesNotMatch(noType.message, /you asked for/);
+    assert.equal(noType.field, 'type');
     await rejectsWith(ops.declareQueue(s, { name: 'c1' }), 'PRECONDITION_FAILED', /queue c1 already exists with x-dead-letter-exchange=ae; you asked for no x-dead-letter-exchange|already exists/);
     const again = await ops.declareQueue(s, { name: 'qq', type: 'quorum', deliveryLimit: 3 });
     assert.equal(again.queue, 'qq');
+  });
+
+  it('a transient non-exclusive queue: declared with a warning where the broker permits it, refused with the broker\'s 541 words and the alternative where it does not', async () => {
+    const denies = await brokerDeniesTransientQueues(vh);
+    await ops.checkQueue(s, 'c1');
+    const major = Number((s.serverInfo?.version ?? '').split('.')[0]);
+    if (major < 4) assert.equal(denies, false, 'a 3.x broker has no deprecated features to deny');
+    if (!denies) {
+      const r = await ops.declareQueue(s, { name: 'tq', durable: false });
+      assert.equal(r.queue, 'tq');
+      assert.match(r.warning ?? '', /Queue "tq" is transient and not exclusive: .*transient_nonexcl_queues.*541\. Declare it durable, or exclusive if only this connection uses it\./);
+      const q = (await (await mgmt('GET', `/queues/${v()}/tq`)).json()) as { durable: boolean; exclusive: boolean };
+      assert.deepEqual([q.durable, q.exclusive], [false, false]);
+      await ops.deleteQueue(s, 'tq');
+    } else {
+      const before = s.generation;
+      const err = await rejectsWith(ops.declareQueue(s, { name: 'tq', durable: false }), 'DEPRECATED_FEATURE', /Could not declare queue "tq": the broker refused a deprecated feature and closed the connection \(541\): Feature `transient_nonexcl_queues` is deprecated/);
+      assert.equal(err.replyCode, 541);
+      assert.match(err.brokerText ?? '', /transient_nonexcl_queues/);
+      assert.match(err.hint ?? '', /durable .*or exclusive/);
+      assert.doesNotMatch(err.message, /already closed|retry/i);
+      // Known now: the next attempt is refused before anything is sent, with the same words, and the session lives on.
+      await ops.checkQueue(s, 'c1');
+      const connected = s.generation;
+      assert.ok(connected > before, 'the broker closed the connection, the session opened a new one');
+      const again = await rejectsWith(ops.declareQueue(s, { name: 'tq2', durable: false }), 'DEPRECATED_FEATURE', /Could not declare queue "tq2": the broker refuses transient queues that are not exclusive \(it closed the connection with 541: Feature `transient_nonexcl_queues` is deprecated/);
+      assert.equal(again.field, 'durable');
+      await ops.checkQueue(s, 'c1');
+      assert.equal(s.generation, connected, 'refused without sending: the connection stayed up');
+      for (const q of ['tq', 'tq2']) {
+        const res = await mgmt('GET', `/queues/${v()}/${q}`).catch((e: Error) => e);
+        assert.ok(res instanceof Error && /404/.test(res.message), `${q} was not declared`);
+      }
+    }
+    // The alternatives work everywhere and warn about nothing.
+    assert.equal((await ops.declareQueue(s, { name: 'tq-durable' })).warning, undefined);
+    assert.equal((await ops.declareQueue(s, { name: '', durable: false, exclusive: true })).warning, undefined);
   });
 
   it('checkQueue: counts, NOT_FOUND, and RESOURCE_LOCKED for another connection\'s exclusive queue', async () => {

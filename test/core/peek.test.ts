@@ -71,7 +71,8 @@ describe('core/peek (real broker)', () => {
 
   it('is non-destructive even when the connection is cut mid-peek', async () => {
     const bodies = await fill('cut', 1000);
-    const proxy = await startProxy();
+    // Trickled, so that the cut at the 100th delivery lands before the other 900 reach the client.
+    const proxy = await startProxy({ trickleBytes: 4096 });
     const viaProxy = sessionFor(vh, { reconnect: { initialDelayMs: 50 } }, proxy.port);
     try {
       let cutAt = 0;

@@ -12,7 +12,7 @@ describe('core/peek memory budget (real broker)', () => {
   before(async () => {
     vh = await createTestVhost('peekbudget');
     s = sessionFor(vh);
-    await ops.declareQueue(s, { name: 'big', durable: false });
+    await ops.declareQueue(s, { name: 'big' });
     await ops.publishMany(s, Array.from({ length: 20 }, (_, i) => ({ exchange: '', routingKey: 'big', body: `${i}:`.padEnd(10_000, 'x') })));
   });
   after(async () => {

@@ -58,6 +58,35 @@ describe('pika 0.x detection and rewrite', () => {
     );
   });
 
+  it("the tutorial's transient queue_declare(queue='test') gets durable=True; server-named ones get exclusive=True", () => {
+    const text = [
+      "channel.queue_declare(queue='test')",
+      "channel.queue_declare('jobs', durable=False, arguments={'x-max-length': 5})",
+      "r = channel.queue_declare(queue='')",
+      'r = channel.queue_declare()',
+      "channel.queue_declare(queue='kept', passive=True)",
+      "channel.queue_declare(queue='mine', exclusive=True)",
+      "channel.queue_declare(queue='q', durable=DURABLE)",
+    ].join('\n');
+    const findings = findPikaIssues(text);
+    assert.deepEqual(findings.map((f) => f.code), ['pika-transient-queue', 'pika-transient-queue', 'pika-transient-server-named-queue', 'pika-0x-queue-declare-queue']);
+    assert.equal(findings[0].fixTitle, 'Declare the queue durable (durable=True)');
+    assert.match(findings[0].message, /transient non-exclusive queue.*deprecated.*541.*durable=True/);
+    assert.match(findings[2].message, /exclusive=True/);
+    assert.equal(
+      applyPikaFixes(text),
+      [
+        "channel.queue_declare(queue='test', durable=True)",
+        "channel.queue_declare('jobs', durable=True, arguments={'x-max-length': 5})",
+        "r = channel.queue_declare(queue='', exclusive=True)",
+        "r = channel.queue_declare(queue='', exclusive=True)",
+        "channel.queue_declare(queue='kept', passive=True)",
+        "channel.queue_declare(queue='mine', exclusive=True)",
+        "channel.queue_declare(queue='q', durable=DURABLE)",
+      ].join('\n'),
+    );
+  });
+
   it('leaves pika 1.x code, strings and comments alone', () => {
     const text = [
       "channel.basic_consume(queue='q', on_message_callback=cb, auto_ack=True)",
@@ -135,7 +164,7 @@ describe('the pika 0.x samples, migrated, against the real broker', function () 
   it('finds every kind of pika 0.x call in the samples, and none remain after the fix', () => {
     const findings = [...sources.values()].flatMap((b) => findPikaIssues(b));
     assert.ok(findings.length >= 15, `only ${findings.length} findings`);
-    const kinds: PikaCode[] = ['pika-0x-basic-consume', 'pika-0x-no-ack', 'pika-0x-exchange-type', 'pika-0x-queue-declare-queue', 'pika-0x-immediate', 'pika-0x-add-timeout'];
+    const kinds: PikaCode[] = ['pika-0x-basic-consume', 'pika-0x-no-ack', 'pika-0x-exchange-type', 'pika-0x-queue-declare-queue', 'pika-0x-immediate', 'pika-0x-add-timeout', 'pika-transient-queue'];
     assert.deepEqual([...new Set(findings.map((f) => f.code))].sort(), [...kinds].sort());
     for (const [name, b] of sources) {
       assert.ok(findPikaIssues(b).length > 0, `${name} has no pika 0.x call`);
@@ -143,8 +172,14 @@ describe('the pika 0.x samples, migrated, against the real broker', function () 
     }
   });
 
-  it('as written, the hello-world consumer fails on pika 1.2 with a TypeError', async () => {
-    const p = new Program('receive.py (unfixed)', pythonWithPika(), [file(forBroker(source('receive.py')))], programEnv({}));
+  it('as written (only its queue made durable), the hello-world consumer fails on pika 1.2 with a TypeError', async () => {
+    // Only the queue is made durable (a broker denying transient shared queues would close the connection at
+    // queue_declare): what is left fails at the pika 0.x basic_consume call.
+    const text = source('receive.py');
+    const durableOnly = applyPikaFixes(text, findPikaIssues(text).filter((f) => f.code === 'pika-transient-queue'));
+    assert.match(durableOnly, /queue_declare\(queue='hello', durable=True\)/);
+    assert.match(durableOnly, /basic_consume\(callback, queue='hello', no_ack=True\)/);
+    const p = new Program('receive.py (unfixed)', pythonWithPika(), [file(forBroker(durableOnly))], programEnv({}));
     running.push(p);
     const code = await p.done();
     assert.notEqual(code, 0);

@@ -72,6 +72,7 @@ describe('core/requestCode: copy as code', () => {
     const code = requestToCode(p, { amqpUrl: 'amqp://unused', vhost: vh.name, target: 'javascript' });
     execFileSync(process.execPath, ['-e', code], { env: { ...process.env, RABBITMQ_URL: vh.amqpUrl }, cwd: process.cwd(), timeout: 30_000 });
     const conn = await amqp.connect(vh.amqpUrl);
+    conn.on('error', () => undefined);
     try {
       const ch = await conn.createChannel();
       const got: amqp.GetMessage[] = [];

@@ -435,7 +435,7 @@ describe('core/routing', () => {
       for (const x of exchanges) {
         await ch.assertExchange(x.name, x.type, { durable: false, internal: x.internal ?? false, arguments: x.ae ? { 'alternate-exchange': x.ae } : {} });
       }
-      for (const q of queues) await ch.assertQueue(q, { durable: false });
+      for (const q of queues) await ch.assertQueue(q, { durable: true });
       const bindArgs = (type: string) => (type === 'headers' ? bindingHeaders() : {});
       const bindKey = (type: string) => (type === 'topic' ? key(patternWords, 3) : type === 'direct' ? key(words, 2) : '');
       for (const x of exchanges) {

@@ -12,6 +12,7 @@ import { startRawRpcServer } from '../support/rawRpcServer';
 async function startServer(url: string, queue: string): Promise<{ close: () => Promise<void> }> {
   const conn = await amqp.connect(url, { noDelay: true });
   conn.on('error', () => undefined);
+  // A server that cannot start closes its connection: nothing is left running for the suites after this one.
   await startRawRpcServer(conn, queue, {
     respond: (m, send, ch) => {
       const body = m.content.toString();
@@ -21,6 +22,9 @@ async function startServer(url: string, queue: string): Promise<{ close: () => P
       if (slow) setTimeout(reply, Number(slow[1]));
       else reply();
     },
+  }).catch(async (e: unknown) => {
+    await conn.close().catch(() => undefined);
+    throw e;
   });
   return { close: () => conn.close().catch(() => undefined) };
 }
@@ -28,7 +32,7 @@ async function startServer(url: string, queue: string): Promise<{ close: () => P
 describe('core/rpc (real broker)', () => {
   let vh: TestVhost;
   let s: AmqpSession;
-  let server: { close: () => Promise<void> };
+  let server: { close: () => Promise<void> } | undefined;
 
   before(async () => {
     vh = await createTestVhost('rpc');
@@ -36,9 +40,10 @@ describe('core/rpc (real broker)', () => {
     server = await startServer(vh.amqpUrl, 'rpc');
   });
   after(async () => {
-    await server.close();
-    await s.close();
-    await vh.delete();
+    // Also after a failed before hook: close what was opened, then drop the vhost.
+    await server?.close();
+    await s?.close();
+    await vh?.delete();
   });
 
   it('calls over direct reply-to and decodes the reply', async () => {

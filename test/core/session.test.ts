@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { createTestVhost, PASSWORD, USER, AMQP_HOST, type TestVhost } from '../support/broker';
+import { createTestVhost, PASSWORD, USER, AMQP_HOST, AMQP_PORT, type TestVhost } from '../support/broker';
 import { sessionFor, startProxy, waitFor } from '../support/amqpSession';
 import { AmqpSession, type SessionState } from '../../src/core/session';
 import { resolveProfile } from '../../src/core/profile';
@@ -66,7 +66,7 @@ describe('core/session (real broker)', () => {
   });
 
   it('wrong credentials → AUTH_FAILED without the password', async () => {
-    const resolved = resolveProfile({ id: 'x', name: 'x', amqpUrl: `amqp://${USER}@${AMQP_HOST}:5672/${encodeURIComponent(vh.name)}` });
+    const resolved = resolveProfile({ id: 'x', name: 'x', amqpUrl: `amqp://${USER}@${AMQP_HOST}:${AMQP_PORT}/${encodeURIComponent(vh.name)}` });
     const secret = 'Sup3r-s3cret-pässword';
     const s = new AmqpSession(resolved, { username: USER, password: secret });
     const e = await rejectsWith(s.connection(), 'AUTH_FAILED', /refused the login for user "guest".*password/);

@@ -140,14 +140,14 @@ describe('core/tap (real broker)', function () {
     if (sc.ae) {
       await ch.assertExchange(`${p}.ae`, sc.ae.type, { durable: false });
       for (const b of sc.ae.bindings) {
-        await ch.assertQueue(`${p}.${b.queue}`, { durable: false });
+        await ch.assertQueue(`${p}.${b.queue}`, { durable: true });
         await ch.bindQueue(`${p}.${b.queue}`, `${p}.ae`, b.key ?? '');
         queues.add(`${p}.${b.queue}`);
       }
     }
     await ch.assertExchange(exchange, sc.type, { durable: false, ...(sc.ae ? { alternateExchange: `${p}.ae` } : {}) });
     for (const b of sc.bindings) {
-      await ch.assertQueue(`${p}.${b.queue}`, { durable: false });
+      await ch.assertQueue(`${p}.${b.queue}`, { durable: true });
       await ch.bindQueue(`${p}.${b.queue}`, exchange, b.key ?? '', b.args);
       queues.add(`${p}.${b.queue}`);
     }
@@ -210,7 +210,7 @@ describe('core/tap (real broker)', function () {
 
   it('an alternate exchange set by a policy is found and tapped', async () => {
     await ch.assertExchange('pol.ae', 'fanout', { durable: false });
-    await ch.assertQueue('pol.unrouted', { durable: false });
+    await ch.assertQueue('pol.unrouted', { durable: true });
     await ch.bindQueue('pol.unrouted', 'pol.ae', '');
     await ch.assertExchange('pol.x', 'direct', { durable: false });
     await mgmt('PUT', `/policies/${v()}/pol-ae`, { pattern: '^pol\\.x$', definition: { 'alternate-exchange': 'pol.ae' }, 'apply-to': 'exchanges' });
@@ -234,8 +234,8 @@ describe('core/tap (real broker)', function () {
 
   it('the copies follow the real bindings: a removed binding makes its messages unroutable again, a new one is copied', async () => {
     await ch.assertExchange('rs.x', 'direct', { durable: false });
-    await ch.assertQueue('rs.q1', { durable: false });
-    await ch.assertQueue('rs.q2', { durable: false });
+    await ch.assertQueue('rs.q1', { durable: true });
+    await ch.assertQueue('rs.q2', { durable: true });
     await ch.bindQueue('rs.q1', 'rs.x', 'a');
     await ch.bindQueue('rs.q2', 'rs.x', 'b');
     const plans: TapPlan[] = [];
@@ -268,7 +268,7 @@ describe('core/tap (real broker)', function () {
 
   it('two taps on one exchange do not copy each other: when the original goes, both copies go', async () => {
     await ch.assertExchange('two.x', 'topic', { durable: false });
-    await ch.assertQueue('two.q', { durable: false });
+    await ch.assertQueue('two.q', { durable: true });
     await ch.bindQueue('two.q', 'two.x', 'k.#');
     const opts = { vhost: vh.name, exchange: 'two.x', management: client, resyncMs: 150 };
     const a = await startTap(s, opts, { onMessage: () => undefined });
@@ -283,7 +283,7 @@ describe('core/tap (real broker)', function () {
 
   it('routing-key and header filters narrow what is shown, never what is bound', async () => {
     await ch.assertExchange('f.x', 'topic', { durable: false });
-    await ch.assertQueue('f.q', { durable: false });
+    await ch.assertQueue('f.q', { durable: true });
     await ch.bindQueue('f.q', 'f.x', '#');
     const seen: string[] = [];
     const tap = await startTap(s, { vhost: vh.name, exchange: 'f.x', management: client, routingKeys: ['a', 'b'], headers: { lang: 'zh' } }, { onMessage: (m) => seen.push(m.body.text ?? '') });
@@ -346,7 +346,7 @@ describe('core/tap (real broker)', function () {
 
   it('a dropped connection removes the tap queues and switches the tracer back off', async () => {
     await ch.assertExchange('drop.x', 'fanout', { durable: false });
-    await ch.assertQueue('drop.q', { durable: false });
+    await ch.assertQueue('drop.q', { durable: true });
     await ch.bindQueue('drop.q', 'drop.x', '');
     const proxy = await startProxy();
     const viaProxy = sessionFor(vh, { reconnect: { initialDelayMs: 50 } }, proxy.port);
@@ -371,7 +371,7 @@ describe('core/tap (real broker)', function () {
     await assert.rejects(startTap(s, { vhost: vh.name, exchange: 'ghost', management: client }, { onMessage: () => undefined }), (e: unknown) => isRabbitError(e, 'NOT_FOUND'));
     assert.deepEqual((await queueNames()).filter(isTapQueue), []);
     await ch.assertExchange('ok.x', 'fanout', { durable: false });
-    await ch.assertQueue('ok.q', { durable: false });
+    await ch.assertQueue('ok.q', { durable: true });
     await ch.bindQueue('ok.q', 'ok.x', '');
     const tap: TapHandle = await startTap(s, { vhost: vh.name, exchange: 'ok.x', management: client }, { onMessage: () => undefined });
     assert.equal(tap.active, true);

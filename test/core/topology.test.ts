@@ -29,7 +29,7 @@ describe('core/topology', function () {
     conn.on('error', () => undefined);
     ch = await conn.createConfirmChannel();
     ch.on('error', () => undefined);
-    for (const q of queues) await ch.assertQueue(q, { durable: false });
+    for (const q of queues) await ch.assertQueue(q, { durable: true });
     await ch.assertExchange('x.ae', 'fanout', { durable: false });
     await ch.assertExchange('x.topic', 'topic', { durable: false, arguments: { 'alternate-exchange': 'x.ae' } });
     await ch.assertExchange('x.direct', 'direct', { durable: false });

@@ -22,7 +22,17 @@ export interface CuttableProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(): Promise<CuttableProxy> {
+export interface ProxyOptions {
+  /**
+   * Forward broker → client data in pieces of at most this many bytes, one piece per event-loop turn. The client
+   * (in this process) is then never more than about one piece ahead of what it has handled, so a cut made while it
+   * handles a delivery reliably lands before the deliveries that follow (without it, the whole rest may already
+   * sit in the client's socket buffer and be handled before the cut is seen).
+   */
+  trickleBytes?: number;
+}
+
+export async function startProxy(opts: ProxyOptions = {}): Promise<CuttableProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   const server = net.createServer((client) => {
     const upstream = net.connect(AMQP_PORT, AMQP_HOST);
@@ -31,7 +41,30 @@ export async function startProxy(): Promise<CuttableProxy> {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     client.pipe(upstream);
-    upstream.pipe(client);
+    const piece = opts.trickleBytes;
+    if (piece === undefined) upstream.pipe(client);
+    else {
+      const pending: Buffer[] = [];
+      let scheduled = false;
+      const forwardOne = (): void => {
+        scheduled = false;
+        if (client.destroyed || pending.length === 0) return;
+        const head = pending[0];
+        if (head.length > piece) pending[0] = head.subarray(piece);
+        else pending.shift();
+        client.write(head.subarray(0, piece));
+        if (pending.length > 0) schedule();
+      };
+      const schedule = (): void => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(forwardOne);
+      };
+      upstream.on('data', (d: Buffer) => {
+        pending.push(d);
+        schedule();
+      });
+    }
     const done = (): void => {
       pairs.delete(pair);
       client.destroy();

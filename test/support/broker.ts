@@ -3,6 +3,7 @@
  * management API), so tests can share the broker with anything else running on it.
  */
 import { randomBytes } from 'node:crypto';
+import * as amqp from 'amqplib';
 
 export const AMQP_HOST = process.env.RABBITMQ_HOST ?? '127.0.0.1';
 export const AMQP_PORT = Number(process.env.RABBITMQ_PORT ?? 5672);
@@ -45,4 +46,36 @@ export async function createTestVhost(prefix: string): Promise<TestVhost> {
     profileUrl: `amqp://${encodeURIComponent(USER)}@${AMQP_HOST}:${AMQP_PORT}/${v}`,
     delete: async () => { await mgmt('DELETE', `/vhosts/${v}`); },
   };
+}
+
+let deniesTransient: Promise<boolean> | undefined;
+
+/**
+ * Whether the broker refuses transient (non-durable) queues that are not exclusive: RabbitMQ 4.x with the deprecated
+ * feature transient_nonexcl_queues denied closes the connection with 541. Found out once per run with plain amqplib
+ * on a throw-away connection in the given vhost (the probe queue is deleted again), independently of our code.
+ */
+export function brokerDeniesTransientQueues(vhost: TestVhost): Promise<boolean> {
+  deniesTransient ??= (async () => {
+    const conn = await amqp.connect(vhost.amqpUrl);
+    let closedWith: number | undefined;
+    conn.on('error', (e: { code?: unknown }) => {
+      if (typeof e.code === 'number') closedWith = e.code;
+    });
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    const probe = `wb-probe-transient-${randomBytes(4).toString('hex')}`;
+    try {
+      await ch.assertQueue(probe, { durable: false, exclusive: false });
+      await ch.deleteQueue(probe);
+      await conn.close();
+      return false;
+    } catch (e) {
+      await new Promise((r) => setImmediate(r));
+      if (closedWith === 541) return true;
+      await conn.close().catch(() => undefined);
+      throw e;
+    }
+  })();
+  return deniesTransient;
 }

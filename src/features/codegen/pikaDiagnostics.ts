@@ -1,13 +1,23 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../platform/lifecycle';
-import { findPikaIssues, type PikaCode, type PikaFinding } from '../../core/pikaMigration';
+import { findPikaIssues, type PikaFinding } from '../../core/pikaMigration';
 
 /** Diagnostics source and the code-action kind of "fix all". */
 export const PIKA_SOURCE = 'RabbitMQ';
 export const PIKA_FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('rabbitmq');
 
-function message(code: PikaCode): string {
-  switch (code) {
+/** The anonymous pika 0.x queue_declare() whose fix also makes the queue exclusive (it would be transient and shared). */
+function alsoExclusive(f: PikaFinding): boolean {
+  return f.code === 'pika-0x-queue-declare-queue' && f.madeExclusive === true;
+}
+
+function transientServerNamed(): string {
+  return vscode.l10n.t('A server-named queue that is neither durable nor exclusive is a transient non-exclusive queue, a deprecated feature: RabbitMQ 4.x brokers that deny it close the connection (541). Declare it exclusive=True (private to this connection, deleted with it).');
+}
+
+function message(f: PikaFinding): string {
+  if (alsoExclusive(f)) return `${queueDeclareMessage()} ${transientServerNamed()}`;
+  switch (f.code) {
     case 'pika-0x-basic-consume':
       return vscode.l10n.t('pika 0.x call: basic_consume(callback, queue=…, no_ack=…) was removed in pika 1.0 and fails with a TypeError. Use basic_consume(queue=…, on_message_callback=callback, auto_ack=…).');
     case 'pika-0x-no-ack':
@@ -15,16 +25,25 @@ function message(code: PikaCode): string {
     case 'pika-0x-exchange-type':
       return vscode.l10n.t('pika 0.x argument: exchange_declare(type=…) was renamed exchange_type= in pika 1.0 (type= fails with a TypeError).');
     case 'pika-0x-queue-declare-queue':
-      return vscode.l10n.t("pika 0.x call: queue_declare() without a queue name fails in pika 1.x (queue is required). Pass queue='' to let the broker name the queue.");
+      return queueDeclareMessage();
     case 'pika-0x-immediate':
       return vscode.l10n.t('pika 0.x argument: basic_publish(immediate=…) was removed in pika 1.0 (RabbitMQ never supported it).');
     case 'pika-0x-add-timeout':
       return vscode.l10n.t('pika 0.x call: connection.add_timeout(…) was renamed call_later(…) in pika 1.0.');
+    case 'pika-transient-queue':
+      return vscode.l10n.t('queue_declare() without durable=True or exclusive=True declares a transient non-exclusive queue, a deprecated feature: RabbitMQ 4.x brokers that deny it close the connection (541). Declare it durable=True (or exclusive=True if only this connection uses it).');
+    case 'pika-transient-server-named-queue':
+      return transientServerNamed();
   }
 }
 
-function fixTitle(code: PikaCode): string {
-  switch (code) {
+function queueDeclareMessage(): string {
+  return vscode.l10n.t("pika 0.x call: queue_declare() without a queue name fails in pika 1.x (queue is required). Pass queue='' to let the broker name the queue.");
+}
+
+function fixTitle(f: PikaFinding): string {
+  if (alsoExclusive(f)) return vscode.l10n.t("Add queue='' and exclusive=True (private server-named queue)");
+  switch (f.code) {
     case 'pika-0x-basic-consume':
       return vscode.l10n.t('Rewrite as pika 1.x basic_consume(queue=…, on_message_callback=…)');
     case 'pika-0x-no-ack':
@@ -37,6 +56,10 @@ function fixTitle(code: PikaCode): string {
       return vscode.l10n.t('Remove immediate=');
     case 'pika-0x-add-timeout':
       return vscode.l10n.t('Rename add_timeout to call_later');
+    case 'pika-transient-queue':
+      return vscode.l10n.t('Declare the queue durable (durable=True)');
+    case 'pika-transient-server-named-queue':
+      return vscode.l10n.t('Make the queue exclusive (exclusive=True)');
   }
 }
 
@@ -53,7 +76,7 @@ export function pikaFindings(document: vscode.TextDocument): PikaFinding[] {
 }
 
 export function toDiagnostic(f: PikaFinding): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(toRange(f), message(f.code), vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(toRange(f), message(f), vscode.DiagnosticSeverity.Warning);
   d.source = PIKA_SOURCE;
   d.code = f.code;
   return d;
@@ -123,7 +146,7 @@ export class PikaCodeActions implements vscode.CodeActionProvider {
       for (const f of findings) {
         const r = toRange(f);
         if (!r.intersection(range)) continue;
-        const action = new vscode.CodeAction(fixTitle(f.code), vscode.CodeActionKind.QuickFix);
+        const action = new vscode.CodeAction(fixTitle(f), vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
         action.edit.replace(document.uri, r, f.replacement);
         action.diagnostics = context.diagnostics.filter((d) => d.source === PIKA_SOURCE && d.code === f.code && d.range.isEqual(r));

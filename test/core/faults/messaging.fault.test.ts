@@ -45,7 +45,7 @@ describe('fault tier: consume, peek, RPC and tap (real broker, faults on our own
   };
   const depth = async (q: string): Promise<number> => (await ops.checkQueue(direct, q)).messageCount;
   const fill = async (q: string, n: number, pad = 0): Promise<void> => {
-    await ops.declareQueue(direct, { name: q, durable: false });
+    await ops.declareQueue(direct, { name: q });
     await ops.publishMany(direct, Array.from({ length: n }, (_, i) => ({ exchange: '', routingKey: q, body: `m${i}${' '.repeat(pad)}` })));
   };
 
@@ -180,6 +180,7 @@ describe('fault tier: consume, peek, RPC and tap (real broker, faults on our own
 
   it('RPC: calls in flight fail fast when the connection is cut; the next call works after the reconnect', async () => {
     const conn = await amqp.connect(vh.amqpUrl);
+    conn.on('error', () => undefined);
     try {
       // A slow server keeps the calls in flight when the cut comes.
       await startRawRpcServer(conn, 'rpc-cut', { prefetch: 10, respond: (m, send) => setTimeout(() => send(m.content), 300) });
@@ -216,7 +217,7 @@ describe('fault tier: consume, peek, RPC and tap (real broker, faults on our own
 
   it('tap: a cut ends the tap (closed), and its temporary queue is gone with the connection', async () => {
     await ops.declareExchange(direct, { name: 'tap-x', type: 'fanout', durable: false });
-    await ops.declareQueue(direct, { name: 'tap-real', durable: false });
+    await ops.declareQueue(direct, { name: 'tap-real' });
     await ops.bindQueue(direct, { destination: 'tap-real', source: 'tap-x' });
     const s = open();
     let endReason: string | undefined;

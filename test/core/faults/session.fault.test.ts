@@ -156,7 +156,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('a stalled connection fails a publish by the confirm timeout (not the heartbeat), then recovers', async () => {
     const s = open({ heartbeatSeconds: 30 });
-    await ops.declareQueue(s, { name: 'stall-q', durable: false });
+    await ops.declareQueue(s, { name: 'stall-q' });
     await ops.publish(s, { exchange: '', routingKey: 'stall-q', body: 'before' });
     proxy.stall();
     const stalledAt = performance.now();
@@ -174,7 +174,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('a slow link is not mistaken for a stall', async () => {
     const s = open();
-    await ops.declareQueue(s, { name: 'slow-q', durable: false });
+    await ops.declareQueue(s, { name: 'slow-q' });
     proxy.slow(150);
     const r = await ops.publish(s, { exchange: '', routingKey: 'slow-q', body: 'x' });
     assert.equal(r.routed, true);
@@ -184,7 +184,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('connection.blocked is state with the reason; a publish waits bounded and says why; unblocked clears it', async () => {
     const s = open();
-    await ops.declareQueue(s, { name: 'blocked-q', durable: false });
+    await ops.declareQueue(s, { name: 'blocked-q' });
     const blockedEvent = waitFor<string>((r) => s.on('blocked', r), 5_000, 'blocked');
     proxy.block('low on memory');
     assert.equal(await blockedEvent, 'low on memory');
@@ -203,7 +203,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('blocked in the middle of a bulk publish: BLOCKED with counts, no wait past the bound', async () => {
     const s = open();
-    await ops.declareQueue(s, { name: 'blocked-bulk', durable: false });
+    await ops.declareQueue(s, { name: 'blocked-bulk' });
     const n = 2_000;
     function* gen(): Generator<ops.PublishOptions> {
       for (let i = 0; i < n; i++) {
@@ -226,7 +226,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('a connection cut during a 10,000-message bulk publish reports confirmed/unconfirmed and where to resume; the queue agrees', async () => {
     const s = open();
-    await ops.declareQueue(s, { name: 'cut-bulk', durable: false });
+    await ops.declareQueue(s, { name: 'cut-bulk' });
     const n = 10_000;
     const bodies = Array.from({ length: n }, (_, i) => `m${i}`);
     let cutAt = 0;
@@ -266,7 +266,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('a stalled connection during a bulk publish fails by the confirm timeout with the counts', async () => {
     const s = open();
-    await ops.declareQueue(s, { name: 'stall-bulk', durable: false });
+    await ops.declareQueue(s, { name: 'stall-bulk' });
     const n = 5_000;
     function* gen(): Generator<ops.PublishOptions> {
       for (let i = 0; i < n; i++) {
@@ -288,7 +288,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('cancelling a bulk publish on a stalled connection returns within a second with the counts', async () => {
     const s = open({ confirmTimeoutMs: 10_000 });
-    await ops.declareQueue(s, { name: 'cancel-bulk', durable: false });
+    await ops.declareQueue(s, { name: 'cancel-bulk' });
     const ac = new AbortController();
     const n = 5_000;
     function* gen(): Generator<ops.PublishOptions> {
@@ -314,7 +314,7 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
     const name = `wb-fault-${randomBytes(4).toString('hex')}`;
     const s = sessionFor(vh, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, connectionName: name });
     sessions.push(s);
-    await ops.declareQueue(s, { name: 'mgmt-close', durable: false });
+    await ops.declareQueue(s, { name: 'mgmt-close' });
     await ops.publish(s, { exchange: '', routingKey: 'mgmt-close', body: 'a' });
     // The management API lists a new connection after its next statistics round.
     let ours: { name: string } | undefined;
@@ -336,10 +336,10 @@ describe('fault tier: core session and publishing (real broker, faults on our ow
 
   it('a 406 that kills the shared publish channel: the next publish gets a fresh channel', async () => {
     const s = open();
-    await ops.declareQueue(s, { name: 'q406', durable: false });
+    await ops.declareQueue(s, { name: 'q406' });
     const ch = await s.channel('publish');
     // Redeclaring with other arguments is a 406 that closes the channel it was sent on.
-    await assert.rejects(ch.assertQueue('q406', { durable: true }));
+    await assert.rejects(ch.assertQueue('q406', { durable: true, arguments: { 'x-message-ttl': 1000 } }));
     const at = performance.now();
     const r = await ops.publish(s, { exchange: '', routingKey: 'q406', body: 'x' });
     assert.equal(r.routed, true);
