@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../platform/commandIds';
 import { registerCommand } from '../../platform/registerCommand';
-import { invalidInput, isRabbitError } from '../../core/errors';
+import { invalidInput } from '../../core/errors';
 import type { QueueType } from '../../core/model';
 import * as ops from '../../core/operations';
 import type { AmqpSession } from '../../core/session';
@@ -10,15 +10,10 @@ import { ExchangeNode } from '../explorer/nodes/exchangeNode';
 import { QueueNode } from '../explorer/nodes/queueNode';
 import type { ExplorerProvider } from '../explorer/provider';
 import { cancelled, isObject, nameOf, vhostScopeOf } from '../../platform/pickers';
-import { deniedTransientError, deniedTransientWords, isTransientNonExclusive, transientAlternative, transientWarning, TransientQueuePolicy } from './transientQueues';
+import { deniedQuestion, deniedTransientError, deniedTransientWords, isTransientNonExclusive, transientAlternative, transientQuestion, TransientQueuePolicy } from './transientQueues';
 
 /** What the commands declare, bind or unbind (args objects use the same shapes). */
 type DeclareQueueSpec = ops.DeclareQueueOptions;
-/** How long a failed transient declare waits for the connection's close (which carries the broker's reason). */
-const CLOSE_REASON_WAIT_MS = 3000;
-/** Codes a declare fails with when the broker closed the connection under it. */
-const CLOSING_CODES = new Set<string>(['CHANNEL_CLOSED', 'CONNECTION_CLOSED', 'FRAME_ERROR']);
-
 /** What rabbitmq.declareQueue returns: the spec declared, with the warning shown for a transient non-exclusive queue. */
 export type DeclareQueueResult = DeclareQueueSpec & { warning?: string };
 type DeclareExchangeSpec = ops.DeclareExchangeOptions;
@@ -54,7 +49,6 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
     const fromArgs = isObject(arg) && arg.name !== undefined;
     const spec = fromArgs ? (arg as unknown as DeclareQueueSpec) : await declareQueueUi(connectionId, vhost);
     if (typeof spec.name !== 'string' || spec.name === '') throw invalidInput('name', 'is empty', 'Give the queue a name.');
-    ops.queueArguments(spec); // INVALID_INPUT before anything is sent
     if (!isTransientNonExclusive(spec)) {
       await ops.declareQueue(await session(connectionId, vhost, vscode.l10n.t('declaring a queue')), spec);
       await provider.refreshFolder(connectionId, vhost, 'queues');
@@ -62,37 +56,25 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
     }
     const denied = transient.deniedBy(connectionId);
     if (denied !== undefined) throw deniedTransientError(spec.name, denied);
-    const warning = transientWarning(spec.name);
-    // The page asked already (modal); an args object gets the warning in its result and as a notification.
-    if (fromArgs) void vscode.window.showWarningMessage(`${warning} ${transientAlternative()}`);
-    // On a session of its own: a broker denying the feature closes the connection, not the shared one.
+    // On a session of its own: a broker denying the feature closes that connection, not the shared one (its
+    // consumers, peeks and RPC replies stay).
     const own = await manager.temporarySession(connectionId, vhost);
-    // The broker's reason comes with the connection's close, which may follow the failed declare by a moment.
-    let stopWaiting: () => void = () => undefined;
-    const connectionClosed = new Promise<unknown>((resolve) => {
-      const off = own.on('state', (state, detail) => {
-        if (state === 'disconnected') resolve(detail.error);
-      });
-      const timer = setTimeout(() => resolve(undefined), CLOSE_REASON_WAIT_MS);
-      stopWaiting = () => {
-        off();
-        clearTimeout(timer);
-        resolve(undefined);
-      };
-    });
+    let warning: string | undefined;
     try {
-      await ops.declareQueue(own, spec);
+      warning = (await ops.declareQueue(own, spec)).warning;
     } catch (e) {
-      const words = deniedTransientWords(e) ?? (isRabbitError(e) && CLOSING_CODES.has(e.code) ? deniedTransientWords(await connectionClosed) : undefined);
+      const words = deniedTransientWords(e);
       if (words === undefined) throw e;
       transient.remember(connectionId, words);
+      // Naming the field to change, as the refusals before sending do.
       throw deniedTransientError(spec.name, words, e);
     } finally {
-      stopWaiting();
       await own.close().catch(() => undefined);
     }
+    // The page asked already (modal); an args object gets the warning in its result and as a notification.
+    if (fromArgs && warning) void vscode.window.showWarningMessage(warning);
     await provider.refreshFolder(connectionId, vhost, 'queues');
-    return { ...spec, warning };
+    return { ...spec, ...(warning ? { warning } : {}) };
   }
 
   /** A transient classic queue asked for in the page: warned (or refused) first, with "durable" as the way out. */
@@ -100,7 +82,7 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
     const denied = transient.deniedBy(connectionId);
     const durable = vscode.l10n.t('Declare it durable');
     const keep = vscode.l10n.t('Declare it transient');
-    const message = denied !== undefined ? deniedTransientError(name, denied).message : transientWarning(name);
+    const message = denied !== undefined ? deniedQuestion(name, denied) : transientQuestion(name);
     const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: transientAlternative() }, ...(denied !== undefined ? [durable] : [durable, keep]));
     if (choice === undefined) throw cancelled();
     return choice === durable;

@@ -1,65 +1,51 @@
 /**
  * Transient queues that are not exclusive: deprecated since RabbitMQ 4.0 (`transient_nonexcl_queues`), and a
  * broker that denies the feature answers such a declare by closing the whole connection (541). Declare queue
- * never offers one silently: it warns where the broker still permits them, and refuses them, in the broker's
- * own words with the durable / exclusive alternative, once the broker has said it denies them.
+ * never offers one silently: the page asks first, core's declare warns where the broker still permits them
+ * and reports the broker's words where it refuses them; the refusal is remembered per connection here
+ * (the declare runs on a session of its own, whose memory ends with it).
  */
 import * as vscode from 'vscode';
-import { RabbitError } from '../../core/errors';
-import type { DeclareQueueOptions } from '../../core/operations';
+import { deprecatedFeatureAlternative, deprecatedFeatureOf } from '../../core/amqpErrors';
+import { isRabbitError, RabbitError } from '../../core/errors';
+import { queueArguments, TRANSIENT_NONEXCL_QUEUES, type DeclareQueueOptions } from '../../core/operations';
 
-/** The broker's name of the deprecated feature. */
-export const TRANSIENT_NONEXCL_FEATURE = 'transient_nonexcl_queues';
-
-/** True for a classic queue declared neither durable nor exclusive (quorum queues and streams are always durable). */
+/** True for a queue declared neither durable nor exclusive (quorum queues and streams are always durable). */
 export function isTransientNonExclusive(spec: DeclareQueueOptions): boolean {
-  const classic = spec.type === undefined || spec.type === 'classic';
-  return classic && spec.durable === false && spec.exclusive !== true;
+  const { options } = queueArguments(spec);
+  return options.durable === false && options.exclusive !== true;
 }
 
-/**
- * The broker's words when an error is its refusal of transient non-exclusive queues, else undefined. Looks at
- * the broker's text, the message and the causes (amqplib wraps the close frame: `… 541 (INTERNAL-ERROR) with
- * message "INTERNAL_ERROR - Feature `transient_nonexcl_queues` is deprecated. …"`).
- */
+/** The broker's words when an error is its refusal of transient non-exclusive queues, else undefined. */
 export function deniedTransientWords(error: unknown): string | undefined {
-  let cur: unknown = error;
-  for (let depth = 0; cur !== undefined && cur !== null && depth < 6; depth++) {
-    const e = cur as { brokerText?: unknown; message?: unknown; cause?: unknown };
-    for (const t of [e.brokerText, e.message]) {
-      if (typeof t === 'string' && t.includes(TRANSIENT_NONEXCL_FEATURE)) return brokerWords(t);
-    }
-    cur = e.cause;
-  }
-  return undefined;
+  if (!isRabbitError(error, 'DEPRECATED_FEATURE') || !error.brokerText) return undefined;
+  return deprecatedFeatureOf(error.brokerText) === TRANSIENT_NONEXCL_QUEUES ? error.brokerText.replace(/^[A-Z_]+ - /, '') : undefined;
 }
 
-function brokerWords(text: string): string {
-  const framed = /with message "([\s\S]*)"\s*$/.exec(text);
-  const reply = framed ? framed[1] : text;
-  const at = reply.indexOf('Feature `');
-  return (at >= 0 ? reply.slice(at) : reply.replace(/^[A-Z_]+ - /, '')).trim();
-}
-
-/** What to do instead, for messages and refusals. */
-export function transientAlternative(): string {
-  return vscode.l10n.t('Declare it durable (durable: true), or exclusive (exclusive: true) if only the connection that declares it uses it: an exclusive queue is deleted when that connection closes.');
-}
-
-/** The refusal once the broker has said it denies transient non-exclusive queues (INVALID_INPUT naming durable). */
+/** The refusal in the broker's words, naming the field (the shape of core's refusal before sending). */
 export function deniedTransientError(queue: string, words: string, cause?: unknown): RabbitError {
-  return new RabbitError('INVALID_INPUT', vscode.l10n.t('durable: the broker refuses the transient, non-exclusive queue "{0}". It said: {1}', queue, words), {
-    field: 'durable',
-    hint: transientAlternative(),
-    brokerText: words,
+  return new RabbitError('DEPRECATED_FEATURE', `Could not declare queue "${queue}": the broker refuses transient queues that are not exclusive (it closed the connection with 541: ${words})`, {
     replyCode: 541,
+    brokerText: words,
+    field: 'durable',
+    hint: deprecatedFeatureAlternative(TRANSIENT_NONEXCL_QUEUES),
     ...(cause !== undefined ? { cause } : {}),
   });
 }
 
-/** The warning where the broker still permits them (RabbitMQ 3.x, or 4.x permitting the deprecated feature). */
-export function transientWarning(queue: string): string {
+/** The page's question before a transient classic queue is declared (the broker may still permit them). */
+export function transientQuestion(queue: string): string {
   return vscode.l10n.t('Queue "{0}" is transient and not exclusive: RabbitMQ 4 deprecates such queues, and a broker that denies them closes the whole connection instead of declaring one.', queue);
+}
+
+/** The page's question once the broker has refused them, in the broker's words. */
+export function deniedQuestion(queue: string, words: string): string {
+  return vscode.l10n.t('The broker refuses transient queues that are not exclusive, so "{0}" cannot be declared transient. It said: {1}', queue, words);
+}
+
+/** What to do instead, in the page. */
+export function transientAlternative(): string {
+  return vscode.l10n.t('Declare it durable (it survives a restart), or exclusive if only the connection that declares it uses it (it is deleted when that connection closes).');
 }
 
 /**
