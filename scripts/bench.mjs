@@ -106,6 +106,8 @@ const targets = [
   ['codelens_1k_blocks_ms ≤ 20', () => [get('requestFiles', 'codelens_1k_blocks_ms'), 20], 'le'],
   ['stall_detect_ms ≤ confirm timeout + 1 s', () => [get('faults', 'stall_detect_ms'), get('faults', 'stall_confirm_timeout_ms') + 1000], 'le'],
   ['reconnect_ms ≤ 1000 (median of 5)', () => [get('faults', 'reconnect_ms'), 1000], 'le'],
+  ['move_100k ≥ 0.8 × raw amqplib move loop', () => [get('move', 'move_100k_msgs_per_s'), 0.8 * get('move', 'raw_move_100k_msgs_per_s')], 'ge'],
+  ['redrive_10k_plan_ms ≤ 1.5 × peeking 10k', () => [get('move', 'redrive_10k_plan_ms'), 1.5 * get('move', 'peek_10k_ms')], 'le'],
   ['request_publish_x1000 ≥ 0.8 × raw amqplib', () => [get('requestFiles', 'request_publish_x1000_msgs_per_s'), 0.8 * get('requestFiles', 'raw_publish_x1000_msgs_per_s')], 'ge'],
 ];
 

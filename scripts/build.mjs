@@ -42,6 +42,15 @@ const configs = [
     external: ['vscode'],
   },
   {
+    // The stdio MCP server (node dist/mcp.js): the agent tools for any MCP client; the editor starts it too.
+    ...common,
+    entryPoints: ['src/mcp/server.ts'],
+    outfile: 'dist/mcp.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+  },
+  {
     // faker for {{$faker …}} in request files: its own bundle, required on first use (never at activation).
     ...common,
     sourcemap: false,

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import * as brokerObjects from './features/brokerObjects';
 import * as codegen from './features/codegen';
 import * as connections from './features/connections';
+import * as deadLetters from './features/deadLetters';
 import type { ConnectionManager } from './features/connections/connectionManager';
 import type { FeatureContext } from './features/context';
 import * as explorer from './features/explorer';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...explorer.register(ctx),
     ...brokerObjects.register(ctx),
     ...messaging.register(ctx),
+    ...deadLetters.register(ctx),
     ...rpc.register(ctx, rpcService),
     ...routing.register(ctx),
     ...codegen.register(ctx),

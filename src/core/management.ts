@@ -236,6 +236,15 @@ export class ManagementClient {
     return toExchange(this.object(x, 'exchange'), vhost);
   }
 
+  /**
+   * GET of an API path as the broker answers it, not normalized: for reports that need fields the model does
+   * not carry (consumer details, nodes, alarms). `path` starts with "/" and has its names encoded already.
+   */
+  async getRaw(path: string, opts?: RequestOptions): Promise<unknown> {
+    if (typeof path !== 'string' || !path.startsWith('/')) throw invalidInput('path', 'must start with "/"');
+    return this.getJson<unknown>(path, { kind: 'none' }, opts);
+  }
+
   // ---------------------------------------------------------------- admin helpers
 
   async createVhost(name: string, settings: { description?: string; tags?: string[]; defaultQueueType?: QueueType } = {}, opts?: RequestOptions): Promise<void> {
@@ -304,6 +313,72 @@ export class ManagementClient {
       definition: args(p.definition),
       operator,
     }));
+  }
+
+  // ---------------------------------------------------------------- permissions and shovels
+
+  /**
+   * A user's permissions in a vhost. Undefined: none granted. Null: this user may not read permissions (only
+   * administrators may), so they are unknown.
+   */
+  async userPermissions(vhost: string, user: string, opts?: RequestOptions): Promise<Permissions | undefined | null> {
+    checkVhost(vhost);
+    try {
+      const o = this.object(await this.getJson<unknown>(`/permissions/${enc(vhost)}/${enc(user)}`, { kind: 'none' }, opts), 'permissions');
+      return { configure: str(o.configure) ?? '', write: str(o.write) ?? '', read: str(o.read) ?? '' };
+    } catch (e) {
+      if (e instanceof RabbitError && e.code === 'NOT_FOUND') return undefined;
+      if (e instanceof RabbitError && (e.code === 'ACCESS_REFUSED' || e.code === 'AUTH_FAILED')) return null;
+      throw e;
+    }
+  }
+
+  /** Whether the shovel management plugin answers (without it, GET /api/shovels has no handler: HTTP 404 or 406). */
+  async hasShovelPlugin(opts?: RequestOptions): Promise<boolean> {
+    try {
+      await this.getJson<unknown>('/shovels?columns=name', { kind: 'none' }, opts);
+      return true;
+    } catch (e) {
+      if (e instanceof RabbitError && (e.code === 'NOT_FOUND' || (e.code === 'MANAGEMENT_UNAVAILABLE' && (e.httpStatus === 404 || e.httpStatus === 406)))) return false;
+      throw e;
+    }
+  }
+
+  /** Creates a dynamic shovel (a runtime parameter of component "shovel"). */
+  async putShovel(vhost: string, name: string, value: Record<string, unknown>, opts?: RequestOptions): Promise<void> {
+    checkVhost(vhost);
+    await this.send('PUT', `/parameters/shovel/${enc(vhost)}/${enc(name)}`, { kind: 'vhost', vhost }, { vhost, component: 'shovel', name, value }, opts);
+  }
+
+  /** Whether a dynamic shovel's parameter still exists (a shovel with src-delete-after removes it when done). */
+  async shovelExists(vhost: string, name: string, opts?: RequestOptions): Promise<boolean> {
+    checkVhost(vhost);
+    try {
+      await this.getJson<unknown>(`/parameters/shovel/${enc(vhost)}/${enc(name)}`, { kind: 'none' }, opts);
+      return true;
+    } catch (e) {
+      if (e instanceof RabbitError && e.code === 'NOT_FOUND') return false;
+      throw e;
+    }
+  }
+
+  /** The state of a dynamic shovel as the plugin reports it (running, starting, terminated …), if listed. */
+  async shovelState(vhost: string, name: string, opts?: RequestOptions): Promise<{ state: string; reason?: string } | undefined> {
+    checkVhost(vhost);
+    const list = this.array(await this.getJson<unknown>(`/shovels/${enc(vhost)}`, { kind: 'vhost', vhost }, opts), 'shovels');
+    const s = list.find((x) => x.name === name);
+    if (!s) return undefined;
+    return { state: str(s.state) ?? 'unknown', reason: str(s.reason) };
+  }
+
+  /** Removes a dynamic shovel (no error when it is already gone). */
+  async deleteShovel(vhost: string, name: string, opts?: RequestOptions): Promise<void> {
+    checkVhost(vhost);
+    try {
+      await this.send('DELETE', `/parameters/shovel/${enc(vhost)}/${enc(name)}`, { kind: 'none' }, undefined, opts);
+    } catch (e) {
+      if (!(e instanceof RabbitError && e.code === 'NOT_FOUND')) throw e;
+    }
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -652,6 +727,7 @@ export function toQueue(q: Json, vhost: string): QueueInfo {
     messages: num(q.messages),
     consumers: num(q.consumers),
     memory: num(q.memory),
+    messagesRate: isObject(q.messages_details) ? num(q.messages_details.rate) : undefined,
   };
 }
 

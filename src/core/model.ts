@@ -23,6 +23,8 @@ export interface QueueInfo {
   consumers?: number;
   /** Bytes. */
   memory?: number;
+  /** Change of `messages` per second over the broker's sample window (column messages_details.rate). */
+  messagesRate?: number;
 }
 
 export interface ExchangeInfo {

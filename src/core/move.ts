@@ -85,6 +85,8 @@ export interface MoveOptions {
   writePermission?: string;
   /** The vhost's topology (management API), to refuse an unroutable destination before moving. */
   topology?: TopologySnapshot | RoutingIndex;
+  /** Called with every message looked at, in delivery order, before it is selected (an export reads a queue this way in a dry run). */
+  onMessage?: (m: ConsumeMessage) => void | Promise<void>;
 }
 
 export interface RedriveGroup {
@@ -612,6 +614,7 @@ export async function moveMessages(session: AmqpSession, opts: MoveOptions): Pro
         return;
       }
       r.scanned++;
+      if (opts.onMessage) await opts.onMessage(m);
       const picked = selectedBy(m);
       let t: Target | undefined = fixed;
       if (dest.kind === 'origin') {

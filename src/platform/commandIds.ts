@@ -27,6 +27,13 @@ export const Commands = {
   publishBulk: 'rabbitmq.publishBulk',
   peek: 'rabbitmq.peek',
   consume: 'rabbitmq.consume',
+  // dead letters and moving messages
+  moveMessages: 'rabbitmq.moveMessages',
+  redriveDeadLetters: 'rabbitmq.redriveDeadLetters',
+  exportQueue: 'rabbitmq.exportQueue',
+  importMessages: 'rabbitmq.importMessages',
+  refreshDeadLetters: 'rabbitmq.refreshDeadLetters',
+  peekDeadLetters: 'rabbitmq.peekDeadLetters',
   // RPC
   rpcCall: 'rabbitmq.rpcCall',
   // code generation

@@ -10,7 +10,7 @@ const MAX_BYTES = 2 * 1024 * 1024;
 /** What may ship, relative to extension/ in the vsix. */
 const ALLOWED = [
   /^package\.json$/, /^package\.nls(\.[\w-]+)?\.json$/, /^readme\.md$/i, /^changelog\.md$/i, /^LICENSE(\.txt)?$/,
-  /^dist\/extension\.js$/, /^dist\/(requestFiles|faker)\.js$/, /^syntaxes\/[\w.-]+\.json$/, /^dist\/webview\/[\w./-]+\.(js|css|ttf)$/, /^media\/[\w.-]+\.(svg|png|css)$/, /^media\/walkthrough\/[\w.-]+\.md$/,
+  /^dist\/extension\.js$/, /^dist\/(requestFiles|faker|mcp)\.js$/, /^syntaxes\/[\w.-]+\.json$/, /^dist\/webview\/[\w./-]+\.(js|css|ttf)$/, /^media\/[\w.-]+\.(svg|png|css)$/, /^media\/walkthrough\/[\w.-]+\.md$/,
   /^snippets\/[\w.-]+\.json$/, /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
 ];
 
@@ -24,7 +24,7 @@ describe('e2e: package', () => {
 
   it('holds the bundle, manifest, translations, icon, README, CHANGELOG and LICENSE', () => {
     const have = new Set(names());
-    const required = ['package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'dist/extension.js', 'dist/requestFiles.js', 'dist/faker.js', 'syntaxes/rabbitmq.tmLanguage.json', 'syntaxes/rabbitmq.language-configuration.json', 'media/rabbitmq-file.svg', 'l10n/bundle.l10n.zh-cn.json',
+    const required = ['package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'dist/extension.js', 'dist/requestFiles.js', 'dist/faker.js', 'dist/mcp.js', 'syntaxes/rabbitmq.tmLanguage.json', 'syntaxes/rabbitmq.language-configuration.json', 'media/rabbitmq-file.svg', 'l10n/bundle.l10n.zh-cn.json',
       'media/icon.png', 'media/rabbitmq.svg', 'readme.md', 'changelog.md', 'LICENSE.txt'];
     assert.deepEqual(required.filter((f) => !have.has(f)), []);
   });

@@ -148,7 +148,8 @@ function renderShell(): void {
     button(t('save'), 'save', () => send({ type: 'save', requestId: nextId(), ids: targetIds() })),
     init.canPublish ? button(t('publishAgain'), 'redo', () => republish('same')) : null,
     init.canPublish ? button(t('publishElsewhere'), 'export', () => republish('other')) : null,
-    init.canPublish ? button(t('sendToOrigin'), 'reply', () => republish('origin'), { id: 'send-origin' }) : null,
+    init.canMove ? button(t('sendToOrigin'), 'reply', () => republish('origin'), { id: 'send-origin' }) : null,
+    init.canMove ? button(t('moveSelected'), 'arrow-swap', () => send({ type: 'move', requestId: nextId(), ids: targetIds() }), { id: 'move-selected' }) : null,
     mode === 'consume' ? button(t('ackSelected'), 'check', () => settle('ack'), { secondary: false, id: 'ack-selected' }) : null,
     mode === 'consume' ? button(t('nackSelected'), 'debug-restart', () => settle('nack'), { id: 'nack-selected' }) : null,
     mode === 'consume' ? button(t('rejectSelected'), 'close', () => settle('reject'), { id: 'reject-selected' }) : null,
@@ -236,11 +237,21 @@ function renderList(): void {
 function updateCount(): void {
   const el = document.getElementById('count');
   if (el) el.textContent = `${checked.size} ${t('selected')} / ${visibleMessages().length}`;
+  updateOriginButton();
   const all = document.getElementById('select-all') as HTMLInputElement | null;
   if (all) {
     const visible = visibleMessages();
     all.checked = visible.length > 0 && visible.every((m) => checked.has(m.id));
   }
+}
+
+/** "Send back to origin" is offered only when every message it would take carries x-death. */
+function updateOriginButton(): void {
+  const b = document.getElementById('send-origin');
+  if (!b) return;
+  const ids = targetIds();
+  const ok = ids.length > 0 && ids.every((id) => (byKey.get(id)?.deaths.length ?? 0) > 0);
+  b.classList.toggle('hidden', !ok);
 }
 
 /** Checked messages, else the one shown. */
@@ -266,6 +277,7 @@ function settle(action: SettleAction, ids = targetIds()): void {
 
 function renderDetail(): void {
   const detail = document.getElementById('detail');
+  updateOriginButton();
   if (!detail) return;
   const m = selectedId ? byKey.get(selectedId) : undefined;
   if (!m) {

@@ -34,7 +34,9 @@ export interface InspectorController {
   /** Peek again (peek mode). */
   refresh?(): Promise<DecodedMessage[]>;
   /** Publish these messages again; returns a summary line. */
-  republish?(raws: DecodedMessage[], target: RepublishTarget): Promise<string>;
+  republish?(raws: DecodedMessage[], target: RepublishTarget, confirmed?: boolean): Promise<string>;
+  /** Move or copy these messages out of the queue (peek mode); returns a summary line. */
+  move?(raws: DecodedMessage[]): Promise<string>;
   /** Consume mode. */
   settle?(raws: DecodedMessage[], action: SettleAction): Promise<Settlement>;
   stop?(): Promise<void>;
@@ -71,7 +73,7 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
 
   private initMessage(): ToInspector {
     const c = this.controller;
-    return { type: 'init', mode: c.mode, source: c.source, notices: c.notices, canPublish: c.canPublish, strings: inspectorStrings() };
+    return { type: 'init', mode: c.mode, source: c.source, notices: c.notices, canPublish: c.canPublish, canMove: c.move !== undefined && c.canPublish, strings: inspectorStrings() };
   }
 
   /** Replaces the list (a new peek). */
@@ -159,7 +161,13 @@ export class InspectorPanel extends WebviewPanelHost<ToInspector, FromInspector>
         return;
       case 'republish': {
         if (!this.controller.republish) return;
-        const text = await this.controller.republish(this.pick(m.ids).map((e) => e.raw), m.target);
+        const text = await this.controller.republish(this.pick(m.ids).map((e) => e.raw), m.target, m.confirmed === true);
+        this.post({ type: 'reply', requestId: m.requestId, ok: true, text });
+        return;
+      }
+      case 'move': {
+        if (!this.controller.move) return;
+        const text = await this.controller.move(this.pick(m.ids).map((e) => e.raw));
         this.post({ type: 'reply', requestId: m.requestId, ok: true, text });
         return;
       }
@@ -233,6 +241,7 @@ export function inspectorStrings(): InspectorStrings {
     publishAgain: vscode.l10n.t('Publish again'),
     publishElsewhere: vscode.l10n.t('Publish to…'),
     sendToOrigin: vscode.l10n.t('Send back to origin'),
+    moveSelected: vscode.l10n.t('Move / copy…'),
     openFullBody: vscode.l10n.t('Open full body in an editor'),
     truncatedNotice: vscode.l10n.t('The body is large: only its beginning is shown.'),
     binaryNotice: vscode.l10n.t('Binary body: see Hex or Base64.'),

@@ -90,6 +90,7 @@ export interface InspectorStrings {
   publishAgain: string;
   publishElsewhere: string;
   sendToOrigin: string;
+  moveSelected: string;
   openFullBody: string;
   truncatedNotice: string;
   binaryNotice: string;
@@ -134,6 +135,8 @@ export interface InitMessage {
   notices: string[];
   /** False on read-only connections: publish buttons hidden. */
   canPublish: boolean;
+  /** Peek mode on a writable connection: the selection can be moved out of the queue (and sent back to its origin). */
+  canMove: boolean;
 }
 
 /** Messages for the list. `replace` clears the list first (a new peek). */
@@ -174,8 +177,10 @@ export type FromInspector =
   | WebviewReady
   | { type: 'copy'; requestId: string; text: string }
   | { type: 'save'; requestId: string; ids: string[] }
-  | { type: 'republish'; requestId: string; ids: string[]; target: RepublishTarget }
+  /** `confirmed`: the user already agreed (tests driving the panel); otherwise a move back to the origin asks first. */
+  | { type: 'republish'; requestId: string; ids: string[]; target: RepublishTarget; confirmed?: boolean }
   | { type: 'openBody'; requestId: string; id: string }
+  | { type: 'move'; requestId: string; ids: string[] }
   | { type: 'settle'; requestId: string; ids: string[]; action: SettleAction }
   | { type: 'refresh'; requestId: string }
   | { type: 'stop'; requestId: string };

@@ -15,6 +15,7 @@ import type { RepublishTarget } from './inspectorProtocol';
 import { logger } from '../../platform/log';
 import { INSPECTOR_DECODE, deadLetterOrigin } from './inspectorModel';
 import { decodedToPublish } from './jsonl';
+import { moveSelected, sendBackToOrigin } from '../deadLetters/redriveCommand';
 import { pickExchange, pickQueue, pickRoutingKey } from './publishCommands';
 
 const log = logger('peek');
@@ -120,7 +121,9 @@ export async function peekCommand(manager: ConnectionManager, extensionUri: vsco
       const again = await peekMessages(session, queue, { count, queueType: info.type, streamOffset, deliveryLimit, decode: INSPECTOR_DECODE });
       return again.messages;
     },
-    republish: (msgs, target) => republish(manager, connectionId, vhost, msgs, target, queue),
+    // "Send back to origin" moves the dead-lettered messages (see deadLetters/redriveCommand.ts); the rest publishes copies.
+    republish: (msgs, target, confirmed) => (target === 'origin' ? sendBackToOrigin(manager, { connectionId, vhost, queue }, msgs, !confirmed) : republish(manager, connectionId, vhost, msgs, target, queue)),
+    move: (msgs) => moveSelected(manager, { connectionId, vhost, queue }, msgs),
   };
   const panel = new InspectorPanel(extensionUri, vscode.l10n.t('Peek: {0}', queue), controller);
   panel.setMessages(result.messages);
