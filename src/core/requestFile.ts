@@ -37,6 +37,7 @@ import {
   publishMany,
   purgeQueue,
   toAmqpTable,
+  transientQueueWarning,
   type AmqpTable,
   type DeclareExchangeOptions,
   type DeclareQueueOptions,
@@ -843,6 +844,12 @@ function parseStep(tokens: Token[], lineNo: number, out: RequestDiagnostic[]): D
         bad = true;
       }
     }
+    if (target === 'queue' && step.durable === false && !step.exclusive) {
+      // Still accepted by 3.x and by 4.x as shipped; a 4.x broker that denies the deprecated feature closes the connection.
+      const t = tokens.slice(3).find((x) => x.text.toLowerCase() === 'transient')!;
+      const warning = transientQueueWarning(name.template.isStatic ? name.template.source : '{{…}}', { durable: false, exclusive: false });
+      if (warning) out.push(diag(lineNo, t.column, t.endColumn, 'queue option', warning.replace(/\.$/, ''), undefined, 'warning'));
+    }
     if (target === 'exchange' && step.type === undefined) {
       out.push(diag(lineNo, tokens[2].column, tokens[2].endColumn, 'type', 'is missing', 'Give the exchange type after its name: direct, fanout, topic or headers'));
       bad = true;
@@ -1170,8 +1177,10 @@ export function assertAllowed(block: RequestBlock, opts: RunOptions): void {
 }
 
 /**
- * Runs a prepared block with the core operations. CONSUME is not run here: it needs the consume panel
- * (the result only tells what to open). PURGE asks `confirmPurge` first.
+ * Runs a prepared block with the core operations. CONSUME without a mode is not run here: it needs the
+ * consume panel (the result only tells what to open); with a mode it takes and settles the messages here (the
+ * editor opens the consume panel instead, which settles them through its own Ack / Nack / Reject). PURGE asks
+ * `confirmPurge` first.
  */
 export async function runPrepared(session: AmqpSession, block: RequestBlock, prepared: PreparedRequest, opts: RunOptions = {}): Promise<BlockResult> {
   assertAllowed(block, opts);
