@@ -230,7 +230,8 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
     }
     // Closing the channel requeues every unacked delivery, in order, at the head of the queue.
     await closeQuietly(ch);
-    if (queueType !== 'stream') for (const m of early.splice(0)) if (m && collected.length < count) collected.push(m);
+    // (Not past the byte budget: those stay out of memory, and the result says the budget was reached.)
+    if (queueType !== 'stream' && !budgetReached) for (const m of early.splice(0)) if (m && collected.length < count) collected.push(m);
   }
 
   const messages = collected.map((m, i) => {
