@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { Commands } from '../../platform/commandIds';
 import { Disposable } from '../../platform/lifecycle';
 import type { ConnectionManager } from './connectionManager';
 import { sessionSummaryDetail, sessionSummaryText } from './sessionText';
@@ -46,7 +47,7 @@ export class ConnectionStatusBar extends Disposable {
     this.item.tooltip = `RabbitMQ: ${profile?.name ?? id} — ${state}${status.overview ? ` (RabbitMQ ${status.overview.rabbitmqVersion})` : ''}${sessionDetail ? `\n${sessionDetail}` : ''}${status.error ? `\n${status.error}` : ''}`;
     // While reconnecting a click starts the next attempt now; otherwise it opens the explorer.
     this.item.command =
-      summary.state === 'ok' ? 'rabbitmq.explorer.focus' : { command: 'rabbitmq.retryNow', title: vscode.l10n.t('Retry Now'), arguments: [{ id }] };
+      summary.state === 'ok' ? 'rabbitmq.explorer.focus' : { command: Commands.retryNow, title: vscode.l10n.t('Retry Now'), arguments: [{ id }] };
     this.item.backgroundColor =
       status.state === 'error' || summary.state === 'lost'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')
