@@ -24,7 +24,7 @@ const PUBLISH_N = 100_000;
 const BODY = Buffer.alloc(256, 0x61);
 const RPC_N = 500;
 const ROUNDS = 2;
-const HTTP_PUBLISH_N = 1000;
+const HTTP_PUBLISH_N = 300;
 const PEEK_ROUNDS = 5;
 
 function p50(values: number[]): number {

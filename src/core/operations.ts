@@ -610,6 +610,7 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
   if (signal?.aborted) return { published: 0, confirmed: 0, nacked: 0, unconfirmed: 0, returned: 0, resumeIndex: 0, cancelled: true, elapsedMs: 0 };
   await session.waitUntilUnblocked('publish the messages', confirmTimeoutMs);
   const ch = await session.openConfirmChannel('publishMany');
+  const direct = directPublisher(ch);
   let published = 0;
   let confirmed = 0;
   let nacked = 0;
@@ -700,7 +701,7 @@ export async function publishMany(session: AmqpSession, messages: Iterable<Publi
     }
     let ok: boolean;
     try {
-      ok = ch.publish(p.exchange, p.routingKey, p.content, p.options, confirmAt(index));
+      ok = direct ? publishDirect(direct, p, confirmAt(index)) : ch.publish(p.exchange, p.routingKey, p.content, p.options, confirmAt(index));
     } catch (e) {
       throw toRabbitError(e, session.errorContext('publish'));
     }
@@ -783,6 +784,59 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** preparePublish with the message index in the field name. */
+/**
+ * The two steps of amqplib's ConfirmChannel.publish, used directly by publishMany. ch.publish builds the frame fields
+ * with Args.publish, which wraps each message's headers as `Object.create(headers)`: every message's headers object
+ * becomes a prototype, which V8 converts object by object, and the field-table encoder's for-in then walks that
+ * prototype chain. Profiled on 100,000 messages read from a file that was most of the extra time of publishMany
+ * over raw amqplib (the raw loop reused its header objects, converted once). Building the same fields with the
+ * headers as a plain own object sends the same frames. Used only when the channel has both methods (amqplib 0.x–2.x);
+ * otherwise publishMany calls ch.publish.
+ */
+interface DirectPublisher {
+  sendMessage(fields: Record<string, unknown>, properties: Record<string, unknown>, content: Buffer): boolean;
+  pushConfirmCallback(cb: (err: unknown) => void): void;
+}
+
+function directPublisher(ch: ConfirmChannel): DirectPublisher | undefined {
+  const c = ch as unknown as Partial<DirectPublisher>;
+  return typeof c.sendMessage === 'function' && typeof c.pushConfirmCallback === 'function' ? (c as DirectPublisher) : undefined;
+}
+
+/** What amqplib always sends when a message has no headers: an empty table. */
+const NO_HEADERS: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>);
+
+/** Publishes one prepared message as ConfirmChannel.publish does: the same fields Args.publish builds, then the confirm callback. */
+function publishDirect(ch: DirectPublisher, p: ReturnType<typeof preparePublish>, cb: (err: unknown) => void): boolean {
+  const o = p.options;
+  // Args.publish: `persistent` wins over `deliveryMode`; a truthy non-number deliveryMode means persistent.
+  const deliveryMode = o.persistent !== undefined ? (o.persistent ? 2 : 1) : typeof o.deliveryMode === 'number' ? o.deliveryMode : o.deliveryMode ? 2 : undefined;
+  const fields: Record<string, unknown> = {
+    exchange: p.exchange,
+    routingKey: p.routingKey,
+    mandatory: !!o.mandatory,
+    immediate: false,
+    ticket: undefined,
+    contentType: o.contentType,
+    contentEncoding: o.contentEncoding,
+    headers: o.headers ?? NO_HEADERS,
+    deliveryMode,
+    priority: o.priority,
+    correlationId: o.correlationId,
+    replyTo: o.replyTo,
+    expiration: o.expiration === undefined ? undefined : String(o.expiration),
+    messageId: o.messageId,
+    timestamp: o.timestamp,
+    type: o.type,
+    userId: o.userId,
+    appId: o.appId,
+    clusterId: undefined,
+  };
+  const ok = ch.sendMessage(fields, fields, p.content);
+  ch.pushConfirmCallback(cb);
+  return ok;
+}
+
 function prepareAt(m: PublishOptions, limits: { maxMessageSize: number; username?: string }, mandatory: boolean, index: number): ReturnType<typeof preparePublish> {
   try {
     return preparePublish(m, limits, mandatory);

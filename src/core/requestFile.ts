@@ -37,6 +37,7 @@ import {
   publishMany,
   purgeQueue,
   toAmqpTable,
+  transientQueueWarning,
   type AmqpTable,
   type DeclareExchangeOptions,
   type DeclareQueueOptions,
@@ -842,6 +843,12 @@ function parseStep(tokens: Token[], lineNo: number, out: RequestDiagnostic[]): D
         out.push(diag(lineNo, t.column, t.endColumn, target === 'queue' ? 'queue option' : 'exchange option', `"${t.raw}" is not expected here`, `Write ${usage}`));
         bad = true;
       }
+    }
+    if (target === 'queue' && step.durable === false && !step.exclusive) {
+      // Still accepted by 3.x and by 4.x as shipped; a 4.x broker that denies the deprecated feature closes the connection.
+      const t = tokens.slice(3).find((x) => x.text.toLowerCase() === 'transient')!;
+      const warning = transientQueueWarning(name.template.isStatic ? name.template.source : '{{…}}', { durable: false, exclusive: false });
+      if (warning) out.push(diag(lineNo, t.column, t.endColumn, 'queue option', warning.replace(/\.$/, ''), undefined, 'warning'));
     }
     if (target === 'exchange' && step.type === undefined) {
       out.push(diag(lineNo, tokens[2].column, tokens[2].endColumn, 'type', 'is missing', 'Give the exchange type after its name: direct, fanout, topic or headers'));

@@ -302,6 +302,45 @@ describe('core/operations (real broker)', () => {
     assert.equal((await ops.checkQueue(s, 'bulk')).messageCount, 90, 'invalid array rejected before anything was sent');
     await rejectsWith(ops.publishMany(s, [{ exchange: 'no-such-x', routingKey: 'k', body: 'a' }]), 'NOT_FOUND', /no-such-x/);
   });
+
+  it('publishMany delivers every property and header exactly as a single publish (amqplib publish) does', async () => {
+    await ops.declareQueue(s, { name: 'same-one' });
+    await ops.declareQueue(s, { name: 'same-many' });
+    const variants: Omit<ops.PublishOptions, 'exchange' | 'routingKey'>[] = [
+      {
+        body: Buffer.from([0, 1, 2, 255]),
+        contentType: 'application/octet-stream',
+        contentEncoding: 'gzip',
+        persistent: true,
+        priority: 7,
+        correlationId: 'c-1',
+        replyTo: 'r',
+        expiration: 60000,
+        messageId: 'm-1',
+        timestamp: new Date(1_700_000_000_000),
+        type: 't',
+        appId: 'a',
+        headers: { s: 'x', n: 3, f: 1.5, b: true, nil: null, bin: Buffer.from('hi'), at: new Date(1_600_000_000_000), big: 2n ** 40n, nested: { k: ['v', 1] }, typed: { '!': 'int8', value: 5 } },
+      },
+      { body: 'no headers at all' },
+      { body: 'transient', deliveryMode: 1, headers: {} },
+      { body: 'persistent by mode', deliveryMode: 2, expiration: '500000' },
+    ];
+    for (const m of variants) await ops.publish(s, { ...m, exchange: '', routingKey: 'same-one' });
+    const r = await ops.publishMany(s, variants.map((m) => ({ ...m, exchange: '', routingKey: 'same-many' })), { mandatory: true });
+    assert.deepEqual([r.confirmed, r.returned], [variants.length, 0]);
+    const one = await drain('same-one');
+    const many = await drain('same-many');
+    assert.equal(one.length, variants.length);
+    assert.equal(many.length, variants.length);
+    for (let i = 0; i < variants.length; i++) {
+      assert.deepEqual(many[i].content, one[i].content, `body of message ${i}`);
+      assert.deepEqual(many[i].properties, one[i].properties, `properties of message ${i}`);
+    }
+    assert.equal(many[0].properties.deliveryMode, 2);
+    assert.deepEqual(many[0].properties.headers?.bin, Buffer.from('hi'));
+    assert.equal(many[3].properties.expiration, '500000');
+  });
 });
 
 describe('core/operations preparePublish (pure)', () => {

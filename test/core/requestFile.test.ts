@@ -21,7 +21,7 @@ import * as ops from '../../src/core/operations';
 import type { AmqpSession } from '../../src/core/session';
 import { startRawRpcServer } from '../support/rawRpcServer';
 import { sessionFor } from '../support/amqpSession';
-import { createTestVhost, type TestVhost } from '../support/broker';
+import { brokerDeniesTransientQueues, createTestVhost, type TestVhost } from '../support/broker';
 import { EXAMPLE_REQUEST_FILE } from '../../src/features/requestFiles/example';
 
 function parse(text: string): RequestFile {
@@ -213,6 +213,13 @@ describe('core/requestFile: parsing (pure)', () => {
     oneError('DECLARE queue q lazy\n', 1, 'queue option', /"lazy" is not expected/);
     oneError('BIND queue q logs\n', 1, 'request line', /BIND queue <queue> to <exchange>/);
     oneError('DECLARE queue q\nPEEK q\n', 2, 'line', /PEEK cannot share a block/);
+  });
+
+  it('a transient queue that is not exclusive is a warning (RabbitMQ 4 may refuse it); the block still runs', () => {
+    const f = parse('DECLARE queue tq transient\n###\nDECLARE queue "" transient exclusive\n###\nDECLARE queue dq\n');
+    assert.deepEqual(f.diagnostics.map((d) => [d.line + 1, d.column + 1, d.field, d.severity]), [[1, 18, 'queue option', 'warning']]);
+    assert.match(f.diagnostics[0].message, /Queue "tq" is transient and not exclusive: .*transient_nonexcl_queues.*Declare it durable, or exclusive/);
+    assert.equal(f.blocks[0].request?.verb, 'DECLARE');
   });
 
   it('bad property and header lines: the shared schema decides, the message names the line', () => {
@@ -527,6 +534,22 @@ describe('core/requestFile: running blocks on the real broker', () => {
     assert.equal((await ops.checkQueue(s, 'rf.purge')).messageCount, 4);
     const r = await run('PURGE rf.purge');
     assert.deepEqual(r, { verb: 'PURGE', queue: 'rf.purge', purged: 4 });
+  });
+
+  it('DECLARE of a transient shared queue: the broker\'s warning or refusal comes back with the line', async () => {
+    const text = '### set up\nDECLARE queue rf.transient transient';
+    const f = parse(text);
+    if (await brokerDeniesTransientQueues(vh)) {
+      await assert.rejects(runBlock(s, f, f.blocks[0]), (e: unknown) => isRabbitError(e, 'DEPRECATED_FEATURE') && /^line 2: /.test(e.message));
+      // The broker closed that connection (541): the later tests get a fresh session.
+      await s.close();
+      s = sessionFor(vh);
+    } else {
+      const r = await runBlock(s, f, f.blocks[0]);
+      assert.ok(r.verb === 'DECLARE');
+      assert.match(r.verb === 'DECLARE' ? (r.warnings ?? []).join('\n') : '', /^line 2: Queue "rf.transient" is transient and not exclusive/);
+      await ops.deleteQueue(s, 'rf.transient');
+    }
   });
 
   it('read-only connections: everything but PEEK refused before anything is sent', async () => {

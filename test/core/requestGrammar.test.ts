@@ -58,6 +58,20 @@ describe('core/request file grammar (pure)', () => {
     assert.equal(variable.exec('x {{ tenant }}')?.[2], 'tenant');
   });
 
+  it('JSON bodies are embedded JSON (templates first), file references are marked, and the manifest maps the embedding', () => {
+    const inner = grammar.repository['message-request'].patterns!;
+    const body = inner.find((r) => (r as { contentName?: string }).contentName === 'meta.embedded.block.json');
+    assert.ok(body, 'a JSON body rule');
+    assert.deepEqual(body.patterns!.map((p) => p.include), ['#template', 'source.json']);
+    const start = new RegExp(body.begin!);
+    for (const l of ['{"n": {{$counter}}}', '  [1, 2]']) assert.match(l, start);
+    for (const l of ['Hello World!', '< ./order.json']) assert.doesNotMatch(l, start);
+    const fileRef = inner.find((r) => r.match?.includes('<@?'));
+    assert.deepEqual(new RegExp(fileRef!.match!).exec('<@ ./order.json')?.slice(1), ['<@', './order.json']);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { grammars: { language: string; embeddedLanguages?: Record<string, string> }[] } };
+    assert.equal(manifest.contributes.grammars.find((g) => g.language === 'rabbitmq')?.embeddedLanguages?.['meta.embedded.block.json'], 'json');
+  });
+
   it('language configuration: line comments and brackets', () => {
     const lc = JSON.parse(readFileSync(join(root, 'syntaxes/rabbitmq.language-configuration.json'), 'utf8')) as { comments: { lineComment: string }; brackets: string[][] };
     assert.equal(lc.comments.lineComment, '#');

@@ -454,4 +454,27 @@ describe('request files', function () {
       await run('rabbitmq.connect', { id: connectionId });
     }
   });
+
+  it('RPC through an exchange: properties and headers reach the server, the reply comes back in the RPC panel', async () => {
+    const server = await raw.createChannel();
+    server.on('error', () => undefined);
+    await server.assertQueue('rf-rpc-x', { durable: true });
+    await server.bindQueue('rf-rpc-x', 'amq.direct', 'calc');
+    await server.consume('rf-rpc-x', (m) => {
+      if (!m) return;
+      const seen = { op: String(m.properties.headers?.['x-op']), contentType: m.properties.contentType, priority: m.properties.priority, body: JSON.parse(m.content.toString()) as unknown };
+      server.sendToQueue(String(m.properties.replyTo), Buffer.from(JSON.stringify(seen)), { correlationId: m.properties.correlationId, contentType: 'application/json' });
+      server.ack(m);
+    });
+    try {
+      const doc = await open('rpc-x.rabbitmq', '@op = add\n\n### add\nRPC amq.direct calc 5s\ncontent-type: application/json\npriority: 4\nheader x-op: {{op}}\n\n{"a": 2, "b": {{$randomInt 3 4}}}\n');
+      const r = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 });
+      assert.equal(r.call?.state, 'ok');
+      assert.deepEqual(JSON.parse(r.call?.reply?.body?.text ?? 'null'), { op: 'add', contentType: 'application/json', priority: 4, body: { a: 2, b: 3 } });
+      assert.match(r.summary, /Reply in \d+ ms/);
+      assert.ok([...api.rpc.panels].some((p) => p.scope.connectionId === connectionId && p.scope.vhost === v.name));
+    } finally {
+      await server.close();
+    }
+  });
 });

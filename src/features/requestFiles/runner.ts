@@ -254,7 +254,7 @@ function summarize(r: BlockResult): string {
       return vscode.l10n.t('{0} message(s) purged from "{1}"', r.purged, r.queue);
     case 'DECLARE':
     case 'BIND':
-      return vscode.l10n.t('Done: {0}', r.done.join(', '));
+      return vscode.l10n.t('Done: {0}', r.done.join(', ')) + (r.warnings?.length ? ` · ${vscode.l10n.t('{0} warning(s): see the results', r.warnings.length)}` : '');
     case 'CONSUME':
       return vscode.l10n.t('{0} message(s) consumed from "{1}" ({2})', r.messages?.length ?? 0, r.queue, r.mode ?? '');
     case 'PEEK':
@@ -269,5 +269,6 @@ function details(o: RunOutcome): string[] {
   if (o.peek) return bodies(o.peek.messages);
   if (o.result?.verb === 'CONSUME' && o.result.messages) return bodies(o.result.messages);
   if (o.call?.reply?.body?.text !== undefined) return [o.call.reply.body.text.slice(0, 2000)];
+  if ((o.result?.verb === 'DECLARE' || o.result?.verb === 'BIND') && o.result.warnings) return o.result.warnings.map((w) => `⚠ ${w}`);
   return [];
 }
