@@ -43,7 +43,7 @@ export interface EditConnectionArgs extends Partial<Omit<AddConnectionArgs, 'sco
 }
 
 /** Args object of rabbitmq.connect. */
-export interface ConnectArgs {
+interface ConnectArgs {
   id?: string;
   connectionId?: string;
   /**
@@ -108,7 +108,7 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
   }
 
   async function connect(id: string, arg?: unknown): Promise<Overview> {
-    const confirmNewTarget = isObject(arg) && arg.confirmNewTarget === true;
+    const confirmNewTarget = isObject(arg) && (arg as ConnectArgs).confirmNewTarget === true;
     if (isObject(arg) && arg.confirmNewTarget !== undefined && typeof arg.confirmNewTarget !== 'boolean') throw invalidInput('confirmNewTarget', 'must be true or false');
     try {
       return await manager.connect(id, { confirmNewTarget });
