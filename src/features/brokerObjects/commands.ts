@@ -77,6 +77,7 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
         { label: vscode.l10n.t('Dead-letter exchange'), key: 'dlx' },
         { label: vscode.l10n.t('Message TTL'), key: 'ttl' },
         { label: vscode.l10n.t('Max length'), key: 'maxLength' },
+        ...(type.value === 'quorum' ? [{ label: vscode.l10n.t('Delivery limit'), key: 'deliveryLimit' }] : []),
       ],
       { title, canPickMany: true, placeHolder: vscode.l10n.t('Optional arguments (none: press Enter)') },
     );
@@ -97,6 +98,15 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
         if (rk !== '') spec.deadLetterRoutingKey = rk;
       } else if (e.key === 'ttl') {
         spec.messageTtl = await number(vscode.l10n.t('Message TTL in milliseconds (x-message-ttl)'));
+      } else if (e.key === 'deliveryLimit') {
+        // -1: no limit (RabbitMQ 4.x; the core refuses it on older brokers, where it would drop at the first hand-back).
+        const v = await vscode.window.showInputBox({
+          title,
+          prompt: vscode.l10n.t('Deliveries before a message is dead-lettered or dropped (x-delivery-limit; -1 = no limit on RabbitMQ 4.x, which otherwise applies 20)'),
+          validateInput: (t) => (/^(-1|\d+)$/.test(t.trim()) ? undefined : vscode.l10n.t('Enter a whole number, or -1 for no limit.')),
+        });
+        if (v === undefined) throw cancelled();
+        spec.deliveryLimit = Number(v.trim());
       } else {
         spec.maxLength = await number(vscode.l10n.t('Maximum number of messages (x-max-length)'));
       }

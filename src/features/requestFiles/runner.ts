@@ -149,7 +149,7 @@ export class RequestRunner {
     const where = { connectionId: scope.connectionId, vhost: scope.vhost };
     switch (prepared.verb) {
       case 'PEEK': {
-        const r = await vscode.commands.executeCommand<{ result: PeekResult; panel: InspectorPanel }>(Commands.peek, { ...where, queue: prepared.queue, count: prepared.count });
+        const r = await vscode.commands.executeCommand<{ result: PeekResult; panel: InspectorPanel }>(Commands.peek, { ...where, queue: prepared.queue, count: prepared.count, ask: true });
         this.rememberHeaders(scope, prepared.queue, r.result.messages);
         const n = r.result.messages.length;
         return { ...base, peek: r.result, panel: r.panel, summary: vscode.l10n.t('{0} message(s) peeked from "{1}" in {2} ms; they stay in the queue', n, prepared.queue, Math.round(r.result.durationMs)) };
