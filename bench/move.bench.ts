@@ -92,7 +92,8 @@ export async function benchMove(): Promise<Record<string, number>> {
   conn.on('error', () => undefined);
   const session = new AmqpSession(benchProfile(tv), { username: USER, password: PASSWORD });
   try {
-    for (const q of ['mv-a', 'mv-b', 'mv-c']) await declareQueue(session, { name: q, durable: false });
+    // durable: brokers may deny transient non-exclusive queues (RabbitMQ 4 with deprecated features denied)
+    for (const q of ['mv-a', 'mv-b', 'mv-c']) await declareQueue(session, { name: q, durable: true });
     let raw = 0;
     let core = 0;
     for (let round = 0; round < 2; round++) {
@@ -110,8 +111,8 @@ export async function benchMove(): Promise<Record<string, number>> {
     const http = await httpMove(tv.name, 'mv-c', 'mv-b', HTTP_N);
 
     // Redrive plan of 10,000 dead-lettered messages vs peeking 10,000 (10 peeks of 1,000: the peek maximum).
-    await declareQueue(session, { name: 'dl-src', durable: false, deadLetterExchange: '', deadLetterRoutingKey: 'dl-q' });
-    await declareQueue(session, { name: 'dl-q', durable: false });
+    await declareQueue(session, { name: 'dl-src', durable: true, deadLetterExchange: '', deadLetterRoutingKey: 'dl-q' });
+    await declareQueue(session, { name: 'dl-q', durable: true });
     await fill(session, 'dl-src', 10_000);
     const ch = await conn.createChannel();
     await ch.prefetch(1000);
