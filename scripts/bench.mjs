@@ -108,6 +108,7 @@ const targets = [
   ['reconnect_ms ≤ 1000 (median of 5)', () => [get('faults', 'reconnect_ms'), 1000], 'le'],
   ['move_100k ≥ 0.8 × raw amqplib move loop', () => [get('move', 'move_100k_msgs_per_s'), 0.8 * get('move', 'raw_move_100k_msgs_per_s')], 'ge'],
   ['redrive_10k_plan_ms ≤ 1.5 × peeking 10k', () => [get('move', 'redrive_10k_plan_ms'), 1.5 * get('move', 'peek_10k_ms')], 'le'],
+  ['mcp_list_queues_10k_ms ≤ 1.5 × raw page', () => [get('agent', 'mcp_list_queues_10k_ms'), 1.5 * get('agent', 'raw_agent_page_ms')], 'le'],
   ['request_publish_x1000 ≥ 0.8 × raw amqplib', () => [get('requestFiles', 'request_publish_x1000_msgs_per_s'), 0.8 * get('requestFiles', 'raw_publish_x1000_msgs_per_s')], 'ge'],
 ];
 
@@ -134,6 +135,7 @@ const FIGURES = {
   redrive_10k_plan_ms: { unit: 'ms', better: 'lower', value: ['move', 'redrive_10k_plan_ms'], baseline: ['move', 'raw_consume_10k_ms'], peer: ['move', 'http_get_10k_ms'] },
   request_parse_10k_lines_ms: { unit: 'ms', better: 'lower', value: ['requestFiles', 'request_parse_10k_lines_ms'], baseline: ['requestFiles', 'raw_split_10k_lines_ms'], peer: null },
   codelens_1k_blocks_ms: { unit: 'ms', better: 'lower', value: ['requestFiles', 'codelens_1k_blocks_ms'], baseline: ['requestFiles', 'parse_1k_blocks_ms'], peer: null },
+  mcp_list_queues_10k_ms: { unit: 'ms', better: 'lower', value: ['agent', 'mcp_list_queues_10k_ms'], baseline: ['agent', 'raw_agent_page_ms'], peer: null },
   request_publish_x1000_msgs_per_s: { unit: 'msgs/s', better: 'higher', value: ['requestFiles', 'request_publish_x1000_msgs_per_s'], baseline: ['requestFiles', 'raw_publish_x1000_msgs_per_s'], peer: ['requestFiles', 'http_publish_msgs_per_s'] },
 };
 

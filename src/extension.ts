@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import * as agent from './features/agent';
 import * as brokerObjects from './features/brokerObjects';
 import * as codegen from './features/codegen';
 import * as connections from './features/connections';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...routing.register(ctx),
     ...codegen.register(ctx),
     ...requestFiles.register(ctx),
+    ...agent.register(ctx),
   );
   const activationMs = performance.now() - started;
   logger('activate').info(`activated in ${activationMs.toFixed(1)} ms`);

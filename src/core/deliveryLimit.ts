@@ -275,9 +275,13 @@ export function decidePeek(input: {
   const lim = limit ? describeDeliveryLimit(limit) : `delivery limit ${risk.limit}`;
   const fate = limit ? where(limit) : 'dead-lettered or dropped';
   if (input.readOnly) {
+    const counts =
+      risk.kind === 'drops'
+        ? ` This peek would spend one attempt of each of the ${risk.messages} message(s) it would show, and ${risk.atLimit.length} of them have already been delivered ${risk.limit} time(s).`
+        : ` This peek would spend one attempt of each of the ${risk.messages} message(s) it would show` + (risk.fewestPeeksLeft !== undefined ? ` (the fewest peeks left among the messages seen before: ${risk.fewestPeeksLeft}).` : ' (their delivery counts are not known yet).');
     return {
       action: 'refuse',
-      error: new RabbitError('READ_ONLY', `Peek refused: quorum queue "${queue}" has a ${lim}. A peek hands messages back, and every hand-back spends one delivery attempt of each message; a read-only connection never does that.`, {
+      error: new RabbitError('READ_ONLY', `Peek refused: quorum queue "${queue}" has a ${lim}. A peek hands messages back, and every hand-back spends one delivery attempt of each message; a read-only connection never does that.${counts}`, {
         hint: 'Use a connection that is not read-only (the peek then asks first), or give the queue no limit (x-delivery-limit / policy delivery-limit -1 on RabbitMQ 4.x).',
       }),
     };

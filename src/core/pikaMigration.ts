@@ -10,11 +10,13 @@
  * - queue_declare(exclusive=True) without a queue                     → queue_declare(queue='', exclusive=True)
  * - basic_publish(…, immediate=…)                                     → argument removed (RabbitMQ never supported it)
  * - connection.add_timeout(…)                                         → call_later(…)
+ * - basic_qos(…, all_channels=…)                                      → argument removed (per-consumer prefetch)
  *
  * And declares that RabbitMQ 4.x refuses (transient non-exclusive queues are a deprecated feature; a broker
  * that denies it closes the whole connection with 541):
  * - queue_declare(queue='q') / durable=False, not exclusive             → durable=True
  * - queue_declare(queue='') / no queue, neither durable nor exclusive   → exclusive=True (a private server-named queue)
+ * - basic_qos(…, global_qos=True) (global QoS is deprecated too)       → argument removed (per-consumer prefetch)
  */
 
 export type PikaCode =
@@ -24,8 +26,10 @@ export type PikaCode =
   | 'pika-0x-queue-declare-queue'
   | 'pika-0x-immediate'
   | 'pika-0x-add-timeout'
+  | 'pika-0x-all-channels'
   | 'pika-transient-queue'
-  | 'pika-transient-server-named-queue';
+  | 'pika-transient-server-named-queue'
+  | 'pika-global-qos';
 
 export interface TextPosition {
   /** 0-based line. */
@@ -63,7 +67,7 @@ interface Arg {
   starred: boolean;
 }
 
-type Method = 'basic_consume' | 'basic_get' | 'exchange_declare' | 'queue_declare' | 'basic_publish' | 'add_timeout';
+type Method = 'basic_consume' | 'basic_get' | 'exchange_declare' | 'queue_declare' | 'basic_publish' | 'add_timeout' | 'basic_qos';
 
 /** All pika 0.x calls in `text`, in text order. */
 export function findPikaIssues(text: string): PikaFinding[] {
@@ -71,7 +75,7 @@ export function findPikaIssues(text: string): PikaFinding[] {
   const lines = lineStarts(text);
   const defs = definedFunctions(text);
   const out: PikaFinding[] = [];
-  const re = /\.\s*(basic_consume|basic_get|exchange_declare|queue_declare|basic_publish|add_timeout)\s*\(/g;
+  const re = /\.\s*(basic_consume|basic_get|exchange_declare|queue_declare|basic_publish|add_timeout|basic_qos)\s*\(/g;
   for (const m of text.matchAll(re)) {
     const dot = m.index ?? 0;
     if (code[dot] !== CODE) continue;
@@ -224,6 +228,26 @@ function rewrite(method: Method, args: Arg[], defs: Set<string>): Fix | undefine
         message: 'pika 0.x argument: basic_publish(immediate=…) was removed in pika 1.0 (RabbitMQ never supported it).',
         title: 'Remove immediate=',
         args: args.filter((a) => a.name !== 'immediate'),
+      };
+    case 'basic_qos':
+      if (kw.has('all_channels')) {
+        return {
+          code: 'pika-0x-all-channels',
+          message:
+            'pika 0.x argument: basic_qos(all_channels=…) was removed in pika 1.0 (it fails with a TypeError). Its pika 1.x name, global_qos=True, is a deprecated ' +
+            'feature that RabbitMQ 4.x brokers denying it refuse by closing the connection (541): the prefetch applies to each consumer, which is the same for one consumer per channel.',
+          title: 'Remove all_channels= (per-consumer prefetch)',
+          args: args.filter((a) => a.name !== 'all_channels'),
+        };
+      }
+      if (kw.get('global_qos') !== 'True') return undefined;
+      return {
+        code: 'pika-global-qos',
+        message:
+          'basic_qos(global_qos=True) asks for global QoS, a deprecated feature: RabbitMQ 4.x brokers that deny it close the connection (541). ' +
+          'Leave global_qos out: the prefetch then applies to each consumer, which is the same for one consumer per channel.',
+        title: 'Remove global_qos=True (per-consumer prefetch)',
+        args: args.filter((a) => a.name !== 'global_qos'),
       };
     case 'add_timeout':
       return {

@@ -1177,8 +1177,10 @@ export function assertAllowed(block: RequestBlock, opts: RunOptions): void {
 }
 
 /**
- * Runs a prepared block with the core operations. CONSUME is not run here: it needs the consume panel
- * (the result only tells what to open). PURGE asks `confirmPurge` first.
+ * Runs a prepared block with the core operations. CONSUME without a mode is not run here: it needs the
+ * consume panel (the result only tells what to open); with a mode it takes and settles the messages here (the
+ * editor opens the consume panel instead, which settles them through its own Ack / Nack / Reject). PURGE asks
+ * `confirmPurge` first.
  */
 export async function runPrepared(session: AmqpSession, block: RequestBlock, prepared: PreparedRequest, opts: RunOptions = {}): Promise<BlockResult> {
   assertAllowed(block, opts);

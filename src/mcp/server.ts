@@ -8,7 +8,9 @@
  * - RABBITMQ_ALLOW_CHANGES=1: also offer the mutating tools (off by default);
  * - RABBITMQ_SHARE_MESSAGE_CONTENTS=1: peeked bodies and headers go into results (off: properties and sizes);
  * - RABBITMQ_READ_ONLY=1: the connection is read-only (mutating tools are refused);
- * - RABBITMQ_CONNECTION_NAME, RABBITMQ_CA_FILE, RABBITMQ_TLS_INSECURE=1: display name and TLS options.
+ * - RABBITMQ_CONNECTION_NAME, RABBITMQ_CA_FILE, RABBITMQ_TLS_INSECURE=1: display name and TLS options;
+ * - RABBITMQ_MCP_SERVER_NAME: the server name clients see (default rabbitmq-workbench; the editor sets one per
+ *   connection, so tools of two connections do not clash).
  *
  * stdout carries the protocol: diagnostics go to stderr, and never contain the password.
  */
@@ -23,7 +25,7 @@ import { ManagementClient } from '../core/management';
 import { redactUrl, resolveProfile, type Credentials, type ResolvedProfile } from '../core/profile';
 import { AmqpSession } from '../core/session';
 
-export const MCP_SERVER_NAME = 'rabbitmq-workbench';
+const DEFAULT_SERVER_NAME = 'rabbitmq-workbench';
 
 interface McpConfig {
   resolved: ResolvedProfile;
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   };
   const tools = AGENT_TOOLS.filter((t) => !t.mutating || config.allowChanges);
 
-  const server = new Server({ name: MCP_SERVER_NAME, title: 'RabbitMQ Workbench', version }, { capabilities: { tools: {} } });
+  const server = new Server({ name: process.env.RABBITMQ_MCP_SERVER_NAME?.trim() || DEFAULT_SERVER_NAME, title: 'RabbitMQ Workbench', version }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: tools.map((t) => ({
       name: t.name,
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void close());
   process.on('SIGINT', () => void close());
   await server.connect(transport);
-  process.stderr.write(`rabbitmq-workbench MCP server ${version}: ${redactUrl(config.resolved.profile.amqpUrl)}, management ${config.resolved.management.baseUrl}, ${tools.length} tools${config.allowChanges ? ' (changes allowed)' : ''}\n`);
+  process.stderr.write(`RabbitMQ Workbench MCP server ${version}: ${redactUrl(config.resolved.profile.amqpUrl)}, management ${config.resolved.management.baseUrl}, ${tools.length} tools${config.allowChanges ? ' (changes allowed)' : ''}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -87,6 +87,14 @@ describe('pika 0.x detection and rewrite', () => {
     );
   });
 
+  it('basic_qos: pika 0.x all_channels= and global QoS (global_qos=True, deprecated) are removed, per-consumer prefetch stays', () => {
+    const text = ['channel.basic_qos(prefetch_count=1, all_channels=True)', 'channel.basic_qos(prefetch_count=5, global_qos=True)', 'channel.basic_qos(prefetch_count=2, global_qos=False)'].join('\n');
+    const findings = findPikaIssues(text);
+    assert.deepEqual(findings.map((f) => f.code), ['pika-0x-all-channels', 'pika-global-qos']);
+    assert.match(findings[1].message, /global QoS, a deprecated feature.*541/);
+    assert.equal(applyPikaFixes(text), ['channel.basic_qos(prefetch_count=1)', 'channel.basic_qos(prefetch_count=5)', 'channel.basic_qos(prefetch_count=2, global_qos=False)'].join('\n'));
+  });
+
   it('leaves pika 1.x code, strings and comments alone', () => {
     const text = [
       "channel.basic_consume(queue='q', on_message_callback=cb, auto_ack=True)",
@@ -164,7 +172,7 @@ describe('the pika 0.x samples, migrated, against the real broker', function () 
   it('finds every kind of pika 0.x call in the samples, and none remain after the fix', () => {
     const findings = [...sources.values()].flatMap((b) => findPikaIssues(b));
     assert.ok(findings.length >= 15, `only ${findings.length} findings`);
-    const kinds: PikaCode[] = ['pika-0x-basic-consume', 'pika-0x-no-ack', 'pika-0x-exchange-type', 'pika-0x-queue-declare-queue', 'pika-0x-immediate', 'pika-0x-add-timeout', 'pika-transient-queue'];
+    const kinds: PikaCode[] = ['pika-0x-basic-consume', 'pika-0x-no-ack', 'pika-0x-exchange-type', 'pika-0x-queue-declare-queue', 'pika-0x-immediate', 'pika-0x-add-timeout', 'pika-0x-all-channels', 'pika-transient-queue'];
     assert.deepEqual([...new Set(findings.map((f) => f.code))].sort(), [...kinds].sort());
     for (const [name, b] of sources) {
       assert.ok(findPikaIssues(b).length > 0, `${name} has no pika 0.x call`);

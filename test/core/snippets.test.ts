@@ -84,6 +84,22 @@ describe('snippets', () => {
     assert.match(expandSnippet(snippets['RabbitMQ Publish/Subscribe (fanout): consumer'].body), /queue_declare\(queue='', exclusive=True\)/);
   });
 
+  it('every queue a snippet declares is durable or exclusive (RabbitMQ 4.x may refuse transient shared queues)', () => {
+    let declares = 0;
+    for (const language of PATTERN_LANGUAGES) {
+      for (const [name, s] of Object.entries(readSnippets(language))) {
+        const text = expandSnippet(s.body);
+        const calls = language === 'python' ? text.match(/queue_declare\([^)]*\)/g) ?? [] : text.match(/assertQueue\([^)]*\)/g) ?? [];
+        for (const call of calls) {
+          declares++;
+          const ok = language === 'python' ? /\b(durable|exclusive)=True\b/.test(call) : /\b(durable|exclusive): true\b/.test(call);
+          assert.ok(ok, `${language} ${name}: ${call}`);
+        }
+      }
+    }
+    assert.ok(declares >= 20, `only ${declares} queue declarations found`);
+  });
+
   it('every Python snippet compiles (py_compile)', function () {
     this.timeout(60000);
     const dir = scratchDir('py-snippets');

@@ -4,6 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
+import type { DeclareQueueResult } from '../../src/features/brokerObjects/commands';
+import type { ConsumeCommandResult } from '../../src/features/messaging/consumeCommand';
 import type { ExplorerNode } from '../../src/features/explorer/nodes/base';
 import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, MGMT_URL, PASSWORD, USER, type TestVhost } from '../support/broker';
 import { createQueues, queueNames } from '../support/bulkQueues';
@@ -85,6 +87,49 @@ async function showExplorer(): Promise<void> {
   await vscode.commands.executeCommand('rabbitmq.explorer.focus');
   for (let i = 0; i < 50 && !api.explorerView.view.visible; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(api.explorerView.view.visible, true, 'the explorer view should be visible');
+}
+
+/**
+ * Asks the broker itself, on a connection of the test's own: does it deny transient non-exclusive queues
+ * (RabbitMQ 4 with `deprecated_features.permit.transient_nonexcl_queues = false` closes the connection, 541)?
+ */
+async function brokerDeniesTransientQueues(v: TestVhost): Promise<boolean> {
+  const c = await amqp.connect(v.amqpUrl);
+  let closedWith = '';
+  c.on('error', (e: Error) => (closedWith = e.message));
+  try {
+    const ch = await c.createChannel();
+    ch.on('error', () => undefined);
+    await ch.assertQueue('probe-transient', { durable: false });
+    await ch.deleteQueue('probe-transient');
+    return false;
+  } catch (e) {
+    if (/\b541\b|transient_nonexcl_queues/.test(`${String(e)} ${closedWith}`)) return true;
+    throw e;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Deletes many queues over AMQP (several channels in parallel). Deleting a vhost that still holds 10,000 queues
+ * can outlast the management API's request timeout (RabbitMQ 4.0 closes the request): empty it first.
+ */
+async function deleteQueues(amqpUrl: string, names: string[], channels = 8, batch = 250): Promise<void> {
+  const c = await amqp.connect(amqpUrl, { noDelay: true });
+  c.on('error', () => undefined);
+  try {
+    const chans = await Promise.all(Array.from({ length: channels }, () => c.createChannel()));
+    let next = 0;
+    await Promise.all(chans.map(async (ch) => {
+      while (next < names.length) {
+        const slice = names.slice(next, (next += batch));
+        await Promise.all(slice.map((n) => ch.deleteQueue(n)));
+      }
+    }));
+  } finally {
+    await c.close().catch(() => undefined);
+  }
 }
 
 async function config(key: string, value: unknown): Promise<void> {
@@ -413,6 +458,50 @@ describe('explorer', function () {
     });
   });
 
+  describe('transient queues', () => {
+    const queueUrl = (name: string) => `/queues/${encodeURIComponent(v.name)}/${encodeURIComponent(name)}`;
+
+    it('declares a transient non-exclusive queue only with a warning, or refuses it in the broker\'s words where the broker denies them', async () => {
+      const denied = await brokerDeniesTransientQueues(v);
+      const base = { connectionId: conn.id, vhost: v.name, type: 'classic' };
+      // A consumer on the connection's shared session: whatever the broker does to a transient declare must not stop it.
+      await run('rabbitmq.declareQueue', { ...base, name: 'kept', durable: true });
+      const { panel, consumer } = await run<ConsumeCommandResult>('rabbitmq.consume', { connectionId: conn.id, vhost: v.name, queue: 'kept' });
+      try {
+        const args = { ...base, name: 'scratch-transient', durable: false };
+        if (denied) {
+          const refused = (e: unknown) => {
+            const err = e as { code?: string; field?: string; message?: string; brokerText?: string; hint?: string };
+            assert.equal(err.code, 'DEPRECATED_FEATURE', err.message);
+            assert.equal(err.field, 'durable');
+            // The broker's own words, and what to do instead.
+            assert.match(err.brokerText ?? '', /Feature `transient_nonexcl_queues` is deprecated/);
+            assert.match(err.message ?? '', /Feature `transient_nonexcl_queues` is deprecated/);
+            assert.match(err.hint ?? '', /durable .*exclusive/);
+            assert.ok(err.message?.endsWith(err.hint ?? '\u0000'), 'the alternative is part of the message');
+            return true;
+          };
+          await assert.rejects(run('rabbitmq.declareQueue', args), refused);
+          // Known from now on: refused again before anything is sent, in the same words.
+          await assert.rejects(run('rabbitmq.declareQueue', args), refused);
+          await assert.rejects(mgmt('GET', queueUrl('scratch-transient')), /404/);
+        } else {
+          const r = await run<DeclareQueueResult>('rabbitmq.declareQueue', args);
+          assert.match(r.warning ?? '', /^Queue "scratch-transient" is transient and not exclusive: .*Declare it durable, or exclusive/);
+          const q = (await (await mgmt('GET', queueUrl('scratch-transient'))).json()) as { durable: boolean; exclusive: boolean };
+          assert.deepEqual([q.durable, q.exclusive], [false, false]);
+        }
+        assert.equal(consumer.active, true, 'the shared session\'s consumer is still there');
+        // The alternative works on both, without a warning.
+        const durable = await run<DeclareQueueResult>('rabbitmq.declareQueue', { ...base, name: 'scratch-durable', durable: true });
+        assert.equal(durable.warning, undefined);
+        assert.equal(((await (await mgmt('GET', queueUrl('scratch-durable'))).json()) as { durable: boolean }).durable, true);
+      } finally {
+        panel.dispose();
+      }
+    });
+  });
+
   describe('errors and recovery', () => {
     let extra: TestVhost;
     before(async () => {
@@ -498,7 +587,10 @@ describe('explorer', function () {
         await config('refreshInterval', undefined);
       } finally {
         globalThis.fetch = realFetch;
-        await big?.delete();
+        if (big) {
+          await deleteQueues(big.amqpUrl, names);
+          await big.delete();
+        }
       }
     });
 
@@ -508,7 +600,7 @@ describe('explorer', function () {
       origins.length = 0;
       const { queues } = await folders(conn.id, big.name);
       const list = await children(queues);
-      assert.equal(list.length, 101);
+      assert.equal(list.length, 101, `shown: ${list.slice(0, 3).map((n) => `${label(n)} ${String(item(n).description ?? '')}`).join(' | ')}`);
       assert.deepEqual(list.slice(0, 100).map(label), names.slice(0, 100));
       const more = list[100];
       assert.equal(ctxValue(more), 'loadMore');

@@ -311,7 +311,7 @@ describe('messaging', function () {
       await ch.assertQueue('qq', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 5 } });
       ch.sendToQueue('qq', Buffer.from('q'));
       await waitFor('qq', async () => (await depth('qq')) === 1);
-      const { panel, result } = await run<PeekCommandResult>('rabbitmq.peek', { ...scope(), queue: 'qq', count: 1 });
+      const { panel, result } = await run<PeekCommandResult>('rabbitmq.peek', { ...scope(), queue: 'qq', count: 1, consent: 'spend' });
       panel.dispose();
       assert.equal(result.queueType, 'quorum');
       assert.equal(result.messages.length, 1);

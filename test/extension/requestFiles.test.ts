@@ -1,9 +1,10 @@
 // Request files in a real VS Code extension host against the real broker (fresh vhost): the language, "New
 // Request File", every CodeLens of the example files doing what it says (messages arrive with their properties,
 // peeks open the inspector and leave the queue as it was, the RPC reply comes back in the RPC panel), the
-// consume panel, PURGE, # @vhost and file bodies, completion of the broker's real names and of header names
-// seen on a queue's messages, diagnostics for bad blocks with nothing sent, read-only connections,
-// environments, faker loaded on first use (and its locale), copy as code, folding, the block under the cursor.
+// consume panel (settled by hand, or by itself for CONSUME with ack / nack / reject), PURGE, # @vhost and file
+// bodies, completion of the broker's real names and of header names seen on a queue's messages, diagnostics
+// for bad blocks with nothing sent, read-only connections, environments, faker loaded on first use (and its
+// locale), copy as code, folding, the block under the cursor.
 // Queues are durable: RabbitMQ 4 refuses transient queues that are not exclusive.
 import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -357,6 +358,61 @@ describe('request files', function () {
     const p = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 2, confirm: true });
     assert.deepEqual(p.result, { verb: 'PURGE', queue: 'rf-consume', purged: 3 });
     assert.equal(await ready('rf-consume'), 0);
+  });
+
+  it('CONSUME with ack / reject / nack takes the messages in the consume panel and settles each as the panel does', async () => {
+    // Rejected messages go to a dead-letter queue, so what "reject" did is visible on the broker.
+    await ch.assertExchange('rf-auto-dlx', 'fanout', { durable: true });
+    await ch.assertQueue('rf-auto-dead', { durable: true });
+    await ch.bindQueue('rf-auto-dead', 'rf-auto-dlx', '');
+    await ch.assertQueue('rf-auto', { durable: true, arguments: { 'x-dead-letter-exchange': 'rf-auto-dlx' } });
+    const doc = await open('auto.rabbitmq', '### five\nPUBLISH "" rf-auto x 5\n\nm{{$counter}}\n###\nCONSUME rf-auto 2 ack\n###\nCONSUME rf-auto 2 reject\n###\nCONSUME rf-auto 3 nack\n');
+    /** The queue's message count (ready + unacked) as the management API reports it, once it settles at `n`. */
+    const mgmtCount = (queue: string, n: number): Promise<number> =>
+      waitFor(`the management API to report ${n} message(s) in ${queue}`, async () => {
+        const r = await fetch(`${MGMT_URL}/api/queues/${encodeURIComponent(v.name)}/${encodeURIComponent(queue)}`, { headers: { authorization: AUTH } });
+        assert.equal(r.status, 200);
+        const q = (await r.json()) as { messages?: number; messages_unacknowledged?: number };
+        return q.messages === n && q.messages_unacknowledged === 0 ? n : undefined;
+      }, 60_000);
+    await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 0 });
+    assert.equal(await mgmtCount('rf-auto', 5), 5);
+
+    // ack: the panel opens, shows the two messages acked, and the queue has two fewer.
+    const a = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 1 });
+    assert.equal(a.consumePanel, true);
+    assert.ok(a.panel, 'the consume panel opened');
+    assert.equal(a.panel.controller.mode, 'consume');
+    assert.deepEqual(a.panel.messages.map((e) => [e.raw.body.text, e.view.settled]), [['m1', 'acked'], ['m2', 'acked']]);
+    assert.equal(a.panel.lastStatus?.active, false, 'the consumer stopped after the count');
+    assert.deepEqual(a.result?.verb === 'CONSUME' && a.result.messages?.map((m) => m.body.text), ['m1', 'm2']);
+    assert.match(a.summary, /2 message\(s\) consumed from "rf-auto" \(ack\)/);
+    assert.equal(await ready('rf-auto'), 3);
+    assert.equal(await mgmtCount('rf-auto', 3), 3);
+
+    // reject: dead-lettered (the panel's Reject does not requeue).
+    const r = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 2 });
+    assert.notEqual(r.panel, a.panel, 'a panel of its own');
+    assert.deepEqual(r.panel?.messages.map((e) => [e.raw.body.text, e.view.settled]), [['m3', 'rejected'], ['m4', 'rejected']]);
+    assert.equal(await mgmtCount('rf-auto', 1), 1);
+    assert.equal(await mgmtCount('rf-auto-dead', 2), 2);
+    assert.deepEqual((await drain('rf-auto-dead')).map((m) => m.content.toString()), ['m3', 'm4']);
+
+    // nack: requeued (the panel's Nack requeues). Only one message is left, so the run ends when none comes.
+    const n = await run<RunOutcome>('rabbitmq.runRequestBlock', { uri: doc.uri, block: 3 });
+    assert.deepEqual(n.panel?.messages.map((e) => [e.raw.body.text, e.view.settled]), [['m5', 'nacked']]);
+    assert.match(n.summary, /1 message\(s\) consumed from "rf-auto" \(nack\)/);
+    assert.equal(await mgmtCount('rf-auto', 1), 1);
+    assert.equal(await ready('rf-auto-dead'), 0, 'nack dead-letters nothing');
+    assert.deepEqual((await drain('rf-auto')).map((m) => [m.content.toString(), m.fields.redelivered]), [['m5', true]]);
+
+    // The results document keeps every run's summary and the bodies taken.
+    const results = (await run<vscode.TextDocument>('rabbitmq.showRequestResults', doc.uri)).getText();
+    assert.match(results, /2 message\(s\) consumed from "rf-auto" \(ack\)/);
+    assert.match(results, /2 message\(s\) consumed from "rf-auto" \(reject\)/);
+    assert.match(results, /1 message\(s\) consumed from "rf-auto" \(nack\)/);
+    assert.match(results, /#1 m3/);
+    for (const panel of [a.panel, r.panel, n.panel]) panel?.dispose();
   });
 
   it('# @vhost picks the vhost, < ./file bodies are sent as they are, and a DECLARE clears the "does not exist yet" warning', async () => {

@@ -155,7 +155,8 @@ const SORTS: Record<string, { field: string; reverse: boolean; label: string }> 
   consumers: { field: 'consumers', reverse: false, label: 'by consumers, fewest first' },
   growth: { field: 'messages_details.rate', reverse: true, label: 'by growth (messages/s), fastest growing first' },
 };
-const LIST_QUEUE_COLUMNS = ['name', 'type', 'durable', 'auto_delete', 'exclusive', 'policy', 'state', 'messages_ready', 'messages_unacknowledged', 'messages', 'consumers', 'messages_details.rate'];
+const LIST_TIMEOUT_MS = 30_000;
+export const LIST_QUEUE_COLUMNS = ['name', 'type', 'durable', 'auto_delete', 'exclusive', 'policy', 'state', 'messages_ready', 'messages_unacknowledged', 'messages', 'consumers', 'messages_details.rate'];
 
 const listQueues: AgentTool = {
   name: 'list_queues',
@@ -180,6 +181,8 @@ const listQueues: AgentTool = {
       columns: LIST_QUEUE_COLUMNS,
       sort: sort.field,
       sortReverse: sort.reverse,
+      // Sorting a vhost of many thousand queues with statistics can take the broker longer than the usual 10 s.
+      timeoutMs: LIST_TIMEOUT_MS,
       signal: ctx.signal,
     });
     return `${pageLine(`Queues in vhost "${vhost}", ${sort.label}`, p, p.items.length)}\n` + table(
@@ -203,6 +206,7 @@ const listExchanges: AgentTool = {
       filter: nameFilter(input),
       stats: false,
       sort: 'name',
+      timeoutMs: LIST_TIMEOUT_MS,
       signal: ctx.signal,
     });
     return `${pageLine(`Exchanges in vhost "${vhost}"`, p, p.items.length)}\n` + table(

@@ -10,9 +10,12 @@ import { ExchangeNode } from '../explorer/nodes/exchangeNode';
 import { QueueNode } from '../explorer/nodes/queueNode';
 import type { ExplorerProvider } from '../explorer/provider';
 import { cancelled, isObject, nameOf, vhostScopeOf } from '../../platform/pickers';
+import { deniedQuestion, deniedTransientError, deniedTransientWords, isTransientNonExclusive, transientAlternative, transientQuestion, TransientQueuePolicy } from './transientQueues';
 
 /** What the commands declare, bind or unbind (args objects use the same shapes). */
 type DeclareQueueSpec = ops.DeclareQueueOptions;
+/** What rabbitmq.declareQueue returns: the spec declared, with the warning shown for a transient non-exclusive queue. */
+export type DeclareQueueResult = DeclareQueueSpec & { warning?: string };
 type DeclareExchangeSpec = ops.DeclareExchangeOptions;
 interface BindingSpec {
   source: string;
@@ -28,6 +31,11 @@ interface BindingSpec {
  */
 export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode.Disposable[] {
   const manager = provider.manager;
+  const transient = new TransientQueuePolicy();
+  // What a broker said is forgotten once its connection is dropped or edited (its configuration may change).
+  const forgetting = manager.onDidChange((id) => {
+    if (id !== undefined && manager.statusOf(id).state === 'disconnected') transient.forget(id);
+  });
 
   /** The AMQP session of (connection, vhost), after refusing read-only connections. */
   async function session(connectionId: string, vhost: string, action: string): Promise<AmqpSession> {
@@ -35,17 +43,52 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
     return manager.session(connectionId, vhost);
   }
 
-  async function declareQueue(arg?: unknown): Promise<DeclareQueueSpec> {
+  async function declareQueue(arg?: unknown): Promise<DeclareQueueResult> {
     const { connectionId, vhost } = await vhostScopeOf(manager, arg);
     manager.assertWritable(connectionId, vscode.l10n.t('declaring a queue'));
-    const spec = isObject(arg) && arg.name !== undefined ? (arg as unknown as DeclareQueueSpec) : await declareQueueUi(vhost);
+    const fromArgs = isObject(arg) && arg.name !== undefined;
+    const spec = fromArgs ? (arg as unknown as DeclareQueueSpec) : await declareQueueUi(connectionId, vhost);
     if (typeof spec.name !== 'string' || spec.name === '') throw invalidInput('name', 'is empty', 'Give the queue a name.');
-    await ops.declareQueue(await session(connectionId, vhost, vscode.l10n.t('declaring a queue')), spec);
+    if (!isTransientNonExclusive(spec)) {
+      await ops.declareQueue(await session(connectionId, vhost, vscode.l10n.t('declaring a queue')), spec);
+      await provider.refreshFolder(connectionId, vhost, 'queues');
+      return spec;
+    }
+    const denied = transient.deniedBy(connectionId);
+    if (denied !== undefined) throw deniedTransientError(spec.name, denied);
+    // On a session of its own: a broker denying the feature closes that connection, not the shared one (its
+    // consumers, peeks and RPC replies stay).
+    const own = await manager.temporarySession(connectionId, vhost);
+    let warning: string | undefined;
+    try {
+      warning = (await ops.declareQueue(own, spec)).warning;
+    } catch (e) {
+      const words = deniedTransientWords(e);
+      if (words === undefined) throw e;
+      transient.remember(connectionId, words);
+      // Naming the field to change, as the refusals before sending do.
+      throw deniedTransientError(spec.name, words, e);
+    } finally {
+      await own.close().catch(() => undefined);
+    }
+    // The page asked already (modal); an args object gets the warning in its result and as a notification.
+    if (fromArgs && warning) void vscode.window.showWarningMessage(warning);
     await provider.refreshFolder(connectionId, vhost, 'queues');
-    return spec;
+    return { ...spec, ...(warning ? { warning } : {}) };
   }
 
-  async function declareQueueUi(vhost: string): Promise<DeclareQueueSpec> {
+  /** A transient classic queue asked for in the page: warned (or refused) first, with "durable" as the way out. */
+  async function confirmTransient(connectionId: string, name: string): Promise<boolean> {
+    const denied = transient.deniedBy(connectionId);
+    const durable = vscode.l10n.t('Declare it durable');
+    const keep = vscode.l10n.t('Declare it transient');
+    const message = denied !== undefined ? deniedQuestion(name, denied) : transientQuestion(name);
+    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: transientAlternative() }, ...(denied !== undefined ? [durable] : [durable, keep]));
+    if (choice === undefined) throw cancelled();
+    return choice === durable;
+  }
+
+  async function declareQueueUi(connectionId: string, vhost: string): Promise<DeclareQueueSpec> {
     const title = vscode.l10n.t('Declare a queue in {0}', vhost);
     const name = await vscode.window.showInputBox({ title, prompt: vscode.l10n.t('Queue name'), validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Enter a name.') : v.startsWith('amq.') ? vscode.l10n.t('Names starting with "amq." are reserved.') : undefined) });
     if (name === undefined) throw cancelled();
@@ -71,12 +114,14 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
       if (!flags) throw cancelled();
       durable = flags.some((f) => f.key === 'durable');
       autoDelete = flags.some((f) => f.key === 'autoDelete');
+      if (!durable) durable = await confirmTransient(connectionId, name);
     }
     const extras = await vscode.window.showQuickPick(
       [
         { label: vscode.l10n.t('Dead-letter exchange'), key: 'dlx' },
         { label: vscode.l10n.t('Message TTL'), key: 'ttl' },
         { label: vscode.l10n.t('Max length'), key: 'maxLength' },
+        ...(type.value === 'quorum' ? [{ label: vscode.l10n.t('Delivery limit'), key: 'deliveryLimit' }] : []),
       ],
       { title, canPickMany: true, placeHolder: vscode.l10n.t('Optional arguments (none: press Enter)') },
     );
@@ -97,6 +142,15 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
         if (rk !== '') spec.deadLetterRoutingKey = rk;
       } else if (e.key === 'ttl') {
         spec.messageTtl = await number(vscode.l10n.t('Message TTL in milliseconds (x-message-ttl)'));
+      } else if (e.key === 'deliveryLimit') {
+        // -1: no limit (RabbitMQ 4.x; the core refuses it on older brokers, where it would drop at the first hand-back).
+        const v = await vscode.window.showInputBox({
+          title,
+          prompt: vscode.l10n.t('Deliveries before a message is dead-lettered or dropped (x-delivery-limit; -1 = no limit on RabbitMQ 4.x, which otherwise applies 20)'),
+          validateInput: (t) => (/^(-1|\d+)$/.test(t.trim()) ? undefined : vscode.l10n.t('Enter a whole number, or -1 for no limit.')),
+        });
+        if (v === undefined) throw cancelled();
+        spec.deliveryLimit = Number(v.trim());
       } else {
         spec.maxLength = await number(vscode.l10n.t('Maximum number of messages (x-max-length)'));
       }
@@ -250,6 +304,7 @@ export function registerBrokerObjectCommands(provider: ExplorerProvider): vscode
   }
 
   return [
+    forgetting,
     registerCommand(Commands.declareQueue, declareQueue),
     registerCommand(Commands.declareExchange, declareExchange),
     registerCommand(Commands.deleteQueue, deleteQueue),

@@ -34,6 +34,10 @@ function message(f: PikaFinding): string {
       return vscode.l10n.t('queue_declare() without durable=True or exclusive=True declares a transient non-exclusive queue, a deprecated feature: RabbitMQ 4.x brokers that deny it close the connection (541). Declare it durable=True (or exclusive=True if only this connection uses it).');
     case 'pika-transient-server-named-queue':
       return transientServerNamed();
+    case 'pika-0x-all-channels':
+      return vscode.l10n.t('pika 0.x argument: basic_qos(all_channels=…) was removed in pika 1.0 (it fails with a TypeError). Its pika 1.x name, global_qos=True, is a deprecated feature that RabbitMQ 4.x brokers denying it refuse by closing the connection (541): the prefetch applies to each consumer, which is the same for one consumer per channel.');
+    case 'pika-global-qos':
+      return vscode.l10n.t('basic_qos(global_qos=True) asks for global QoS, a deprecated feature: RabbitMQ 4.x brokers that deny it close the connection (541). Leave global_qos out: the prefetch then applies to each consumer, which is the same for one consumer per channel.');
   }
 }
 
@@ -60,6 +64,10 @@ function fixTitle(f: PikaFinding): string {
       return vscode.l10n.t('Declare the queue durable (durable=True)');
     case 'pika-transient-server-named-queue':
       return vscode.l10n.t('Make the queue exclusive (exclusive=True)');
+    case 'pika-0x-all-channels':
+      return vscode.l10n.t('Remove all_channels= (per-consumer prefetch)');
+    case 'pika-global-qos':
+      return vscode.l10n.t('Remove global_qos=True (per-consumer prefetch)');
   }
 }
 

@@ -103,6 +103,17 @@ export class ConnectionManager implements vscode.Disposable {
     return s;
   }
 
+  /**
+   * A session of its own on (profile, vhost), neither shared nor kept: for an operation the broker may answer
+   * by closing the whole connection (a denied deprecated feature), so that the shared session's consumers and
+   * channels are not taken down with it. The caller closes it.
+   */
+  async temporarySession(id: string, vhost: string): Promise<AmqpSession> {
+    const live = await this.ensureLive(id);
+    if (!this.sessionFactory) throw new RabbitError('CONNECTION_CLOSED', 'AMQP sessions are not available.');
+    return this.sessionFactory({ ...live.resolved, amqp: { ...live.resolved.amqp, vhost } }, live.credentials);
+  }
+
   resolved(id: string): ResolvedProfile {
     return resolveProfile(this.profile(id));
   }

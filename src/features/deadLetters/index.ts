@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Commands } from '../../platform/commandIds';
+import { isObject } from '../../platform/pickers';
 import { registerCommand } from '../../platform/registerCommand';
 import type { FeatureContext } from '../context';
 import { DeadLettersView, includeOf } from './deadLettersView';
@@ -28,7 +29,13 @@ export function register(ctx: FeatureContext): vscode.Disposable[] {
     registerCommand(Commands.refreshDeadLetters, (arg?: unknown) => provider.refresh(includeOf(arg))),
     registerCommand(Commands.peekDeadLetters, async (arg?: unknown) => {
       const s = await sourceQueueOf(manager, arg);
-      return vscode.commands.executeCommand(Commands.peek, { connectionId: s.connectionId, vhost: s.vhost, queue: s.queue });
+      return vscode.commands.executeCommand(Commands.peek, {
+        connectionId: s.connectionId,
+        vhost: s.vhost,
+        queue: s.queue,
+        // From the view the user is there to answer; an args object carries its own consent (quorum delivery limits).
+        ...(isObject(arg) ? { consent: arg.consent } : { ask: true }),
+      });
     }),
   ];
 }

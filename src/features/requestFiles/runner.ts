@@ -1,9 +1,9 @@
 /**
  * Runs one block of a request file: finds the block (CodeLens: file and block; palette: the cursor), the
  * file's connection and vhost, evaluates the templates with the chosen environment, .env and (only when the
- * file uses it) faker, checks everything, then sends: PUBLISH / DECLARE / BIND / PURGE (asked first) and
- * CONSUME with ack|nack|reject through the core; PEEK in the inspector, CONSUME without a mode in the consume
- * panel, RPC in the RPC panel (its reply view), through their own commands.
+ * file uses it) faker, checks everything, then sends: PUBLISH / DECLARE / BIND / PURGE (asked first) through
+ * the core; PEEK in the inspector, CONSUME in the consume panel (with ack|nack|reject the panel takes up to
+ * `count` messages and settles each itself), RPC in the RPC panel (its reply view), through their own commands.
  */
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -32,15 +32,15 @@ export interface RunOutcome {
   verb: string;
   connectionId: string;
   vhost: string;
-  /** PUBLISH / DECLARE / BIND / PURGE / CONSUME-with-mode: the core result. */
+  /** PUBLISH / DECLARE / BIND / PURGE: the core result; CONSUME with a mode: the messages taken and settled. */
   result?: BlockResult;
   /** PEEK: the inspector's peek. */
   peek?: PeekResult;
-  /** PEEK: the inspector panel showing the messages; CONSUME without a mode: the consume panel. */
+  /** PEEK: the inspector panel showing the messages; CONSUME: the consume panel. */
   panel?: InspectorPanel;
   /** RPC: the finished call of the RPC panel. */
   call?: { state: string; rttMs?: number; reply?: { body?: { text?: string } } };
-  /** CONSUME without a mode: the consume panel was opened. */
+  /** CONSUME: the consume panel was opened. */
   consumePanel?: boolean;
   summary: string;
 }
@@ -149,18 +149,24 @@ export class RequestRunner {
     const where = { connectionId: scope.connectionId, vhost: scope.vhost };
     switch (prepared.verb) {
       case 'PEEK': {
-        const r = await vscode.commands.executeCommand<{ result: PeekResult; panel: InspectorPanel }>(Commands.peek, { ...where, queue: prepared.queue, count: prepared.count });
+        const r = await vscode.commands.executeCommand<{ result: PeekResult; panel: InspectorPanel }>(Commands.peek, { ...where, queue: prepared.queue, count: prepared.count, ask: true });
         this.rememberHeaders(scope, prepared.queue, r.result.messages);
         const n = r.result.messages.length;
         return { ...base, peek: r.result, panel: r.panel, summary: vscode.l10n.t('{0} message(s) peeked from "{1}" in {2} ms; they stay in the queue', n, prepared.queue, Math.round(r.result.durationMs)) };
       }
-      case 'CONSUME':
+      case 'CONSUME': {
+        this.manager.assertWritable(scope.connectionId, vscode.l10n.t('consuming with acknowledgements'));
         if (!prepared.mode) {
-          this.manager.assertWritable(scope.connectionId, vscode.l10n.t('consuming with acknowledgements'));
           const c = await vscode.commands.executeCommand<ConsumeCommandResult>(Commands.consume, { ...where, queue: prepared.queue, prefetch: prepared.count });
           return { ...base, consumePanel: true, panel: c.panel, summary: vscode.l10n.t('Consume panel opened for "{0}"', prepared.queue) };
         }
-        break;
+        // The consume panel takes up to `count` messages and settles each with its own Ack / Nack / Reject.
+        const c = await vscode.commands.executeCommand<ConsumeCommandResult>(Commands.consume, { ...where, queue: prepared.queue, settle: prepared.mode, count: prepared.count ?? 1 });
+        const messages = c.taken ?? [];
+        this.rememberHeaders(scope, prepared.queue, messages);
+        const result: BlockResult = { verb: 'CONSUME', queue: prepared.queue, count: prepared.count, mode: prepared.mode, messages };
+        return { ...base, consumePanel: true, panel: c.panel, result, summary: summarize(result) };
+      }
       case 'RPC': {
         // The RPC panel of this connection and vhost shows the reply; the call itself goes through its runner.
         await vscode.commands.executeCommand(Commands.rpcCall, where);
@@ -191,7 +197,6 @@ export class RequestRunner {
       },
     });
     if (result.verb === 'DECLARE' || result.verb === 'BIND' || result.verb === 'PURGE') this.scopes.invalidate(scope);
-    if (result.verb === 'CONSUME' && result.messages) this.rememberHeaders(scope, result.queue, result.messages);
     return { ...base, result, summary: summarize(result) };
   }
 
