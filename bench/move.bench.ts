@@ -1,15 +1,17 @@
 /**
  * Moving messages between two queues: moveMessages against a raw amqplib loop at its best settings
  * (consume with manual ack and prefetch, publish with confirms and mandatory, ack after the confirm),
- * same broker, same run, alternating order. Peer: the management API way without the shovel plugin
- * (HTTP get with ack + HTTP publish), on a smaller batch. Also: grouping dead-lettered messages into a
+ * same broker, same run, alternating order. Peers: a dynamic shovel where the broker has the plugin (the
+ * management UI's way), and the management API way without it (HTTP get with ack + HTTP publish), on a smaller batch. Also: grouping dead-lettered messages into a
  * redrive plan against peeking the same number of messages, against raw amqplib looking at them (prefetch, manual
  * ack, channel closed) and against the management API's POST …/get of 10,000 with ack_requeue_true.
  * Exported for the bench runner; it does not run by itself.
  */
 import { performance } from 'node:perf_hooks';
 import * as amqp from 'amqplib';
-import { declareQueue, publishMany, purgeQueue } from '../src/core/operations';
+import { checkQueue, declareQueue, publishMany, purgeQueue } from '../src/core/operations';
+import { shovelMove } from '../src/core/deadLetters';
+import { ManagementClient } from '../src/core/management';
 import { AmqpSession } from '../src/core/session';
 import { moveMessages, planRedrive } from '../src/core/move';
 import { peekMessages } from '../src/core/peek';
@@ -92,7 +94,7 @@ export async function benchMove(): Promise<Record<string, number>> {
   conn.on('error', () => undefined);
   const session = new AmqpSession(benchProfile(tv), { username: USER, password: PASSWORD });
   try {
-    for (const q of ['mv-a', 'mv-b', 'mv-c']) await declareQueue(session, { name: q, durable: false });
+    for (const q of ['mv-a', 'mv-b', 'mv-c']) await declareQueue(session, { name: q, durable: true });
     let raw = 0;
     let core = 0;
     for (let round = 0; round < 2; round++) {
@@ -108,10 +110,25 @@ export async function benchMove(): Promise<Record<string, number>> {
     await purgeQueue(session, 'mv-c');
     await fill(session, 'mv-c', HTTP_N);
     const http = await httpMove(tv.name, 'mv-c', 'mv-b', HTTP_N);
+    // The management UI's way where the shovel plugin is present: a dynamic shovel moving all N on the broker.
+    let shovel: number | undefined;
+    const client = new ManagementClient(benchProfile(tv), { username: USER, password: PASSWORD });
+    try {
+      if (await client.hasShovelPlugin()) {
+        await purgeQueue(session, 'mv-a');
+        await purgeQueue(session, 'mv-b');
+        await fill(session, 'mv-a', N);
+        const r = await shovelMove(client, { vhost: tv.name, source: 'mv-a', destination: { queue: 'mv-b' }, pollMs: 50, readyCount: async () => (await checkQueue(session, 'mv-a')).messageCount });
+        if (r.moved !== N) throw new Error(`shovel moved ${r.moved}/${N}`);
+        shovel = N / (r.elapsedMs / 1000);
+      }
+    } finally {
+      client.dispose();
+    }
 
     // Redrive plan of 10,000 dead-lettered messages vs peeking 10,000 (10 peeks of 1,000: the peek maximum).
-    await declareQueue(session, { name: 'dl-src', durable: false, deadLetterExchange: '', deadLetterRoutingKey: 'dl-q' });
-    await declareQueue(session, { name: 'dl-q', durable: false });
+    await declareQueue(session, { name: 'dl-src', durable: true, deadLetterExchange: '', deadLetterRoutingKey: 'dl-q' });
+    await declareQueue(session, { name: 'dl-q', durable: true });
     await fill(session, 'dl-src', 10_000);
     const ch = await conn.createChannel();
     await ch.prefetch(1000);
@@ -140,6 +157,7 @@ export async function benchMove(): Promise<Record<string, number>> {
       raw_move_100k_msgs_per_s: Math.round(raw),
       move_vs_raw_ratio: Math.round((core / raw) * 1000) / 1000,
       peer_http_get_publish_msgs_per_s: Math.round(http),
+      ...(shovel !== undefined ? { peer_shovel_msgs_per_s: Math.round(shovel) } : {}),
       redrive_10k_plan_ms: Math.round(planMs),
       peek_10k_ms: Math.round(peekMs),
       raw_consume_10k_ms: Math.round(rawLookMs),

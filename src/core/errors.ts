@@ -23,6 +23,7 @@ export type RabbitErrorCode =
   | 'READ_ONLY'
   | 'DEPRECATED_FEATURE' // the broker denies a deprecated feature (RabbitMQ 4.x: 541, the whole connection closed), or would
   | 'UNSAFE' // refused: it would change what the broker does (routing, a delivery attempt) without consent
+  | 'TARGET_CHANGED' // refused: a saved password would go to another host, port, scheme, user or TLS setting than it was saved for
   | 'CANCELLED';
 
 export interface RabbitErrorOptions {

@@ -8,6 +8,7 @@ export const Commands = {
   connect: 'rabbitmq.connect',
   disconnect: 'rabbitmq.disconnect',
   connectLocalhost: 'rabbitmq.connectLocalhost',
+  retryNow: 'rabbitmq.retryNow',
   refresh: 'rabbitmq.refresh',
   refreshAll: 'rabbitmq.refreshAll',
   loadMore: 'rabbitmq.loadMore',

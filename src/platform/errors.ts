@@ -30,6 +30,7 @@ export function errorHeadline(err: unknown): string {
     READ_ONLY: () => vscode.l10n.t('Read-only connection'),
     DEPRECATED_FEATURE: () => vscode.l10n.t('Refused: a deprecated broker feature'),
     UNSAFE: () => vscode.l10n.t('Refused: it would change the broker'),
+    TARGET_CHANGED: () => vscode.l10n.t('The connection now points elsewhere'),
     CANCELLED: () => vscode.l10n.t('Cancelled'),
   };
   return headlines[err.code]();

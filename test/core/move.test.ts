@@ -363,6 +363,10 @@ describe('core/move (real broker)', function () {
     assert.equal(c.sourceType, 'quorum');
     const m = await moveMessages(s, { source: 'q-src', destination: { kind: 'queue', queue: 'q-dst' }, deliveryLimit: null });
     assert.equal(m.moved, 300);
+    // The acks took effect before the channel closed: none of the moved messages comes back to the source.
+    await waitCount('q-src', 0);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(await count('q-src'), 0, 'moved messages handed back to the quorum source');
     assert.deepEqual((await drain('q-dst')).map((x) => x.content.toString()), [...bodies, ...bodies]);
 
     // Limit 1: a message handed back twice is dropped. Each message is read once first (count 1), so a copy

@@ -15,8 +15,10 @@ import type { ExtensionApi } from '../../src/extension';
 import type { DeadLetterEntry } from '../../src/features/deadLetters/deadLettersView';
 import type { ExportResult, ImportResult } from '../../src/features/deadLetters/exportImport';
 import type { MoveCommandResult } from '../../src/features/deadLetters/moveCommand';
+import type { MoveResult } from '../../src/core/move';
 import type { RedriveCommandResult } from '../../src/features/deadLetters/redriveCommand';
 import type { PeekCommandResult } from '../../src/features/messaging/peekCommand';
+import { startProxy } from '../support/amqpSession';
 import { AMQP_HOST, AMQP_PORT, createTestVhost, mgmt, MGMT_URL, PASSWORD, type TestVhost } from '../support/broker';
 
 const EXTENSION_ID = 'rabbitmq-workbench.rabbitmq-workbench';
@@ -77,13 +79,26 @@ describe('dead letters and moving messages', function () {
   }
 
   /** Reads every message of a queue (removing them), in order. */
-  async function drain(queue: string): Promise<amqp.GetMessage[]> {
-    const out: amqp.GetMessage[] = [];
-    for (;;) {
-      const m = await ch.get(queue, { noAck: true });
-      if (!m) return out;
-      out.push(m);
-    }
+  async function drain(queue: string): Promise<amqp.Message[]> {
+    const expected = await depth(queue);
+    const out: amqp.Message[] = [];
+    if (expected === 0) return out;
+    const c = await conn.createChannel();
+    await c.prefetch(1000);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`drain ${queue}: ${out.length}/${expected}`)), 60_000);
+      void c.consume(queue, (m) => {
+        if (!m) return;
+        out.push(m);
+        c.ack(m);
+        if (out.length === expected) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    await c.close();
+    return out;
   }
 
   before(async () => {
@@ -242,6 +257,88 @@ describe('dead letters and moving messages', function () {
     await ch.purgeQueue('dst');
   });
 
+  it('a connection cut mid-way: every message is in the source or the destination, duplicates bounded by the report', async () => {
+    await ch.purgeQueue('src');
+    await ch.purgeQueue('dst');
+    await fill('src', N);
+    const proxy = await startProxy();
+    const viaProxy = (await run<{ id: string }>('rabbitmq.addConnection', {
+      name: 'dl-proxy',
+      amqpUrl: `amqp://guest@127.0.0.1:${proxy.port}/${encodeURIComponent(v.name)}`,
+      managementUrl: MGMT_URL,
+      password: PASSWORD,
+    })).id;
+    let result: MoveResult | undefined;
+    try {
+      const p = run<MoveCommandResult>('rabbitmq.moveMessages', { connectionId: viaProxy, vhost: v.name, queue: 'src', to: { queue: 'dst' }, quiet: true });
+      await waitFor('some moved', async () => (await depth('dst')) >= 2000);
+      proxy.cut();
+      await assert.rejects(p, (e: unknown) => {
+        result = (e as { result?: MoveResult }).result;
+        assert.ok(result, `a MoveError with the counts, got ${String(e)}`);
+        assert.equal(result.stopReason, 'error');
+        return true;
+      });
+    } finally {
+      await run('rabbitmq.removeConnection', { id: viaProxy, confirm: true }).catch(() => undefined);
+      await proxy.close();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const src = (await drain('src')).map((m) => m.content.toString());
+    const dst = (await drain('dst')).map((m) => m.content.toString());
+    const all = new Set([...src, ...dst]);
+    assert.equal(all.size, N, 'every message is somewhere');
+    const duplicates = src.length + dst.length - N;
+    assert.ok(duplicates <= result!.maybeDuplicated, `duplicates ${duplicates} <= reported ${result!.maybeDuplicated}`);
+  });
+
+  it('a stream as source is copied, never moved, and the report says so', async () => {
+    await ch.assertQueue('events', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await ch.purgeQueue('dst');
+    for (let i = 0; i < 50; i++) pub.sendToQueue('events', Buffer.from(`e-${i}`), { persistent: true });
+    await pub.waitForConfirms();
+    const r = await run<MoveCommandResult>('rabbitmq.moveMessages', { ...scope(), queue: 'events', mode: 'move', to: { queue: 'dst' }, quiet: true });
+    assert.ok(!r.serverSide);
+    if (r.serverSide) return;
+    assert.equal(r.sourceType, 'stream');
+    assert.equal(r.mode, 'copy');
+    assert.equal(r.copied, 50);
+    assert.equal(r.moved, 0);
+    assert.ok(r.notes.some((n) => /stream/.test(n)), r.notes.join(' '));
+    assert.deepEqual((await drain('dst')).map((m) => m.content.toString()), Array.from({ length: 50 }, (_, i) => `e-${i}`));
+  });
+
+  it('moves out of a quorum queue in order', async () => {
+    await ch.assertQueue('q-src', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await ch.purgeQueue('dst');
+    await fill('q-src', 500);
+    const r = await run<MoveCommandResult>('rabbitmq.moveMessages', { ...scope(), queue: 'q-src', to: { queue: 'dst' }, quiet: true });
+    assert.ok(!r.serverSide && r.moved === 500 && r.sourceType === 'quorum');
+    // A quorum queue applies acks through its log: its ready count reaches 0 shortly after the last ack.
+    await waitFor('q-src empty', async () => (await depth('q-src')) === 0);
+    assert.deepEqual((await drain('dst')).map((m) => m.content.toString()), Array.from({ length: 500 }, (_, i) => `m-${i}`));
+  });
+
+  it('server-side move with a dynamic shovel where the plugin is present; refused up front where it is not', async () => {
+    await ch.purgeQueue('src');
+    await ch.purgeQueue('dst');
+    await fill('src', 1000);
+    const plugin = (await mgmt('GET', '/shovels').then((res) => res.status, () => 0)) === 200;
+    const attempt = run<MoveCommandResult>('rabbitmq.moveMessages', { ...scope(), queue: 'src', to: { queue: 'dst' }, serverSide: true, quiet: true });
+    if (!plugin) {
+      await rejectsWith(attempt, 'INVALID_INPUT', 'serverSide');
+      assert.equal(await depth('src'), 1000, 'nothing moved');
+      return;
+    }
+    const r = await attempt;
+    assert.ok(r.serverSide);
+    if (!r.serverSide) return;
+    assert.equal(r.moved, 1000);
+    assert.equal(await depth('src'), 0);
+    assert.deepEqual((await drain('dst')).map((m) => m.content.toString()), Array.from({ length: 1000 }, (_, i) => `m-${i}`));
+    assert.equal((await mgmt('GET', `/parameters/shovel/${encodeURIComponent(v.name)}/${encodeURIComponent(r.name)}`).then((res) => res.status, () => 404)), 404, 'the shovel is removed');
+  });
+
   /** Dead-letters n messages published to orders/order.created (→ work → rejected → dlq), plus `plain` without x-death. */
   async function deadLetter(n: number, plain: number): Promise<void> {
     for (let i = 0; i < n; i++) pub.publish('orders', 'order.created', Buffer.from(`dl-${i}`), { persistent: true, messageId: `dl-${i}`, headers: { seq: i } });
@@ -346,11 +443,11 @@ describe('dead letters and moving messages', function () {
     pub.sendToQueue('dlq', Buffer.from('x'), { persistent: true });
     await pub.waitForConfirms();
     await waitFor('management counts', async () => {
-      const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId });
+      const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId, vhost: v.name });
       const e = entries.find((x) => x.connectionId === connectionId && x.vhost === v.name && x.queue === 'dlq');
       return e !== undefined && e.ready === 1;
     }, 30_000);
-    const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId });
+    const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId, vhost: v.name });
     const mine = entries.filter((x) => x.connectionId === connectionId && x.vhost === v.name);
     assert.deepEqual(mine.map((e) => e.queue), ['dlq']);
     assert.deepEqual(mine[0].sources.map((s) => s.queue).sort(), ['billing', 'work']);

@@ -3,12 +3,21 @@ import { Commands } from '../../platform/commandIds';
 import { registerCommand } from '../../platform/registerCommand';
 import type { ConnectionManager } from './connectionManager';
 import type { StoredProfile } from './connectionStore';
-import { invalidInput, RabbitError } from '../../core/errors';
-import { ManagementClient } from '../../core/management';
+import { invalidInput, isRabbitError, RabbitError } from '../../core/errors';
 import type { Overview } from '../../core/model';
-import { resolveProfile, type ConnectionProfile } from '../../core/profile';
+import { probeConnection, type ProbePartResult, type ProbeResult } from '../../core/probe';
+import {
+  credentialTarget,
+  describeCredentialTarget,
+  managementUrlToStore,
+  resolveProfile,
+  sendsCredentialsInClear,
+  type ConnectionProfile,
+  type ResolvedProfile,
+} from '../../core/profile';
 import { logger } from '../../platform/log';
 import { ask, cancelled, connectionIdOf, isObject } from '../../platform/pickers';
+import { describeError } from '../../platform/errors';
 
 const log = logger('connections');
 
@@ -21,11 +30,27 @@ export interface AddConnectionArgs {
   password: string;
   readOnly?: boolean;
   scope?: 'user' | 'workspace';
+  /**
+   * Save even when AMQP or the management API cannot be reached (a broker that is down now). Without it a
+   * failed try refuses to save, naming the part that failed.
+   */
+  saveAnyway?: boolean;
 }
 
 /** Args object of rabbitmq.editConnection: the id plus the fields to change (password: new one). */
 export interface EditConnectionArgs extends Partial<Omit<AddConnectionArgs, 'scope'>> {
   id: string;
+}
+
+/** Args object of rabbitmq.connect. */
+interface ConnectArgs {
+  id?: string;
+  connectionId?: string;
+  /**
+   * Send the saved password although the connection's target (scheme, host, port, user, TLS verification) is
+   * no longer the one it was saved for. Without it such a connect is refused and nothing is sent.
+   */
+  confirmNewTarget?: boolean;
 }
 
 export const LOCALHOST_URL = 'amqp://guest@127.0.0.1:5672/%2F';
@@ -41,33 +66,85 @@ interface ConnectLocalhostArgs {
 export function registerConnectionCommands(manager: ConnectionManager): vscode.Disposable[] {
   const store = manager.store;
 
-  /** Tries the management API with these settings; nothing is saved. */
-  async function tryConnection(profile: ConnectionProfile, password: string): Promise<Overview> {
-    const resolved = resolveProfile(profile);
-    const client = new ManagementClient(resolved, { username: resolved.amqp.username, password });
+  /**
+   * Tries AMQP and the management API with these settings (nothing is saved). Returns true when both answered;
+   * on a failure an args caller gets an error naming the part unless it passed saveAnyway, and a user is asked.
+   */
+  async function tryConnection(resolved: ResolvedProfile, password: string, viaArgs: boolean, saveAnyway: boolean): Promise<boolean> {
+    const probe = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Trying {0}…', resolved.profile.name) },
+      () => probeConnection(resolved, { username: resolved.amqp.username, password }),
+    );
+    if (probe.ok) return true;
+    const text = describeProbe(probe);
+    log.warn(`trying ${resolved.profile.name}: ${text}`);
+    if (viaArgs) {
+      if (saveAnyway) return false;
+      const first = probe.failures[0].error;
+      throw new RabbitError(first?.code ?? 'UNREACHABLE', vscode.l10n.t('{0} Nothing was saved.', text), {
+        hint: vscode.l10n.t('Fix the settings, or pass saveAnyway: true to save the connection for a broker that is down now.'),
+        ...(first?.replyCode !== undefined ? { replyCode: first.replyCode } : {}),
+        ...(first?.httpStatus !== undefined ? { httpStatus: first.httpStatus } : {}),
+        cause: first,
+      });
+    }
+    const save = vscode.l10n.t('Save Anyway');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Could not reach "{0}".', resolved.profile.name), { modal: true, detail: text }, save);
+    if (choice !== save) throw cancelled();
+    return false;
+  }
+
+  /** Passwords over plain http:// to another machine: a user is asked first, a script is warned. */
+  async function checkClearText(resolved: ResolvedProfile, viaArgs: boolean): Promise<void> {
+    if (!sendsCredentialsInClear(resolved)) return;
+    const text = vscode.l10n.t('The password of "{0}" would go unencrypted (http://) to the management API on {1}, another machine. Use https:// to protect it.', resolved.profile.name, resolved.management.hostname);
+    log.warn(text);
+    if (viaArgs) {
+      void vscode.window.showWarningMessage(text);
+      return;
+    }
+    const go = vscode.l10n.t('Continue');
+    if ((await vscode.window.showWarningMessage(text, { modal: true }, go)) !== go) throw cancelled();
+  }
+
+  async function connect(id: string, arg?: unknown): Promise<Overview> {
+    const confirmNewTarget = isObject(arg) && (arg as ConnectArgs).confirmNewTarget === true;
+    if (isObject(arg) && arg.confirmNewTarget !== undefined && typeof arg.confirmNewTarget !== 'boolean') throw invalidInput('confirmNewTarget', 'must be true or false');
     try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Trying {0}…', profile.name) },
-        () => client.overview({ timeoutMs: 8000 }),
+      return await manager.connect(id, { confirmNewTarget });
+    } catch (e) {
+      // A script gets the refusal; a user is asked.
+      if (!isRabbitError(e, 'TARGET_CHANGED') || isObject(arg)) throw e;
+      const send = vscode.l10n.t('Send Password');
+      const enter = vscode.l10n.t('Enter Password');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Send the saved password of "{0}" to its new target?', manager.profile(id).name),
+        { modal: true, detail: e.message },
+        send,
+        enter,
       );
-    } finally {
-      client.dispose();
+      if (choice === send) return manager.connect(id, { confirmNewTarget: true });
+      if (choice !== enter) throw cancelled();
+      const now = credentialTarget(manager.resolved(id));
+      const password = await ask({ title: manager.profile(id).name, step: 1, totalSteps: 1, prompt: vscode.l10n.t('Password for {0}', describeCredentialTarget(now)), password: true });
+      await store.setPassword(id, password, now);
+      return manager.connect(id);
     }
   }
 
-  async function connect(id: string): Promise<Overview> {
-    return manager.connect(id);
-  }
-
   async function addConnection(args?: unknown): Promise<StoredProfile> {
-    const input = isObject(args) ? readAddArgs(args) : await addConnectionUi();
-    const profile: ConnectionProfile = { id: '', name: input.name.trim(), amqpUrl: input.amqpUrl.trim(), ...(input.managementUrl ? { managementUrl: input.managementUrl.trim() } : {}), ...(input.readOnly ? { readOnly: true } : {}) };
-    resolveProfile({ ...profile, id: 'new' }); // INVALID_INPUT before anything is sent
-    await tryConnection({ ...profile, id: 'new' }, input.password);
+    const viaArgs = isObject(args);
+    const input = viaArgs ? readAddArgs(args) : await addConnectionUi();
+    const amqpUrl = input.amqpUrl.trim();
+    const managementUrl = managementUrlToStore(amqpUrl, input.managementUrl);
+    const profile: ConnectionProfile = { id: '', name: input.name.trim(), amqpUrl, ...(managementUrl ? { managementUrl } : {}), ...(input.readOnly ? { readOnly: true } : {}) };
+    const resolved = resolveProfile({ ...profile, id: 'new' }); // INVALID_INPUT before anything is sent
+    await checkClearText(resolved, viaArgs);
+    const reached = await tryConnection(resolved, input.password, viaArgs, input.saveAnyway === true);
     const { id: _drop, ...withoutId } = profile;
     const saved = await store.save(withoutId, input.password, input.scope ?? 'user');
-    log.info(`added connection ${saved.name}`);
-    await connect(saved.id);
+    log.info(`added connection ${saved.name}${reached ? '' : ' (saved anyway: not reachable now)'}`);
+    if (reached) await connect(saved.id);
     return saved;
   }
 
@@ -99,14 +176,16 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
       { title, placeHolder: vscode.l10n.t('Access'), ignoreFocusOut: true },
     );
     if (!access) throw cancelled();
-    return { name, amqpUrl: withUser(urlText.trim(), username), managementUrl: managementUrl.trim() === defaultMgmt ? undefined : managementUrl.trim(), password, readOnly: access.readOnly };
+    const amqpUrl = withUser(urlText.trim(), username);
+    return { name, amqpUrl, managementUrl: managementUrlToStore(amqpUrl, managementUrl), password, readOnly: access.readOnly };
   }
 
   async function editConnection(arg?: unknown): Promise<StoredProfile> {
     const id = await connectionIdOf(manager, arg);
     const current = manager.profile(id);
     let changes: EditConnectionArgs;
-    if (isObject(arg) && Object.keys(arg).some((k) => k !== 'id' && k !== 'connectionId')) {
+    const viaArgs = isObject(arg) && Object.keys(arg).some((k) => k !== 'id' && k !== 'connectionId');
+    if (viaArgs) {
       changes = { ...(arg as Partial<EditConnectionArgs>), id };
       for (const k of ['name', 'amqpUrl', 'managementUrl', 'password'] as const) {
         if (changes[k] !== undefined && typeof changes[k] !== 'string') throw invalidInput(k, 'must be a string');
@@ -114,21 +193,27 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
     } else {
       changes = { id, ...(await editConnectionUi(current)) };
     }
+    const amqpUrl = (changes.amqpUrl ?? current.amqpUrl).trim();
+    // A management URL equal to the default of the AMQP URL is not stored, so amqp → amqps moves it to https.
+    const managementUrl = managementUrlToStore(amqpUrl, changes.managementUrl !== undefined ? changes.managementUrl : current.managementUrl);
     const next: ConnectionProfile = {
       id,
       name: (changes.name ?? current.name).trim(),
-      amqpUrl: (changes.amqpUrl ?? current.amqpUrl).trim(),
-      ...(changes.managementUrl !== undefined ? (changes.managementUrl ? { managementUrl: changes.managementUrl } : {}) : current.managementUrl ? { managementUrl: current.managementUrl } : {}),
+      amqpUrl,
+      ...(managementUrl ? { managementUrl } : {}),
       ...(current.tls ? { tls: current.tls } : {}),
       ...((changes.readOnly ?? current.readOnly) ? { readOnly: true } : {}),
     };
-    resolveProfile(next);
+    const resolved = resolveProfile(next);
+    // Editing is the user's own choice of target: the kept password goes there and is bound to it.
     const password = changes.password ?? (await store.getPassword(id)) ?? '';
-    await tryConnection(next, password);
+    await checkClearText(resolved, viaArgs);
+    const reached = await tryConnection(resolved, password, viaArgs, changes.saveAnyway === true);
     const wasConnected = manager.statusOf(id).state === 'connected';
     await manager.disconnect(id); // drop clients holding the old settings
     const saved = await store.save(next, changes.password, current.scope);
-    if (wasConnected) await connect(id);
+    if (changes.password === undefined && (await store.getSecret(id)) !== undefined) await store.setPassword(id, password, credentialTarget(resolved));
+    if (wasConnected && reached) await connect(id);
     return saved;
   }
 
@@ -154,7 +239,7 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
       { title, placeHolder: vscode.l10n.t('Access'), ignoreFocusOut: true },
     );
     if (!access) throw cancelled();
-    return { name, amqpUrl: amqpUrl.trim(), managementUrl: managementUrl.trim(), password: password === '' ? undefined : password, readOnly: access.readOnly };
+    return { name, amqpUrl: amqpUrl.trim(), managementUrl: managementUrlToStore(amqpUrl, managementUrl) ?? '', password: password === '' ? undefined : password, readOnly: access.readOnly };
   }
 
   async function removeConnection(arg?: unknown): Promise<void> {
@@ -184,7 +269,7 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
     if ((await store.getPassword(existing.id)) === undefined) {
       // A pre-seeded localhost definition (e.g. in settings) without a secret: use RabbitMQ's default guest/guest.
       await manager.disconnect(existing.id);
-      await store.setPassword(existing.id, 'guest');
+      await store.setPassword(existing.id, 'guest', credentialTarget(resolveProfile(existing)));
     }
     await connect(existing.id);
     return existing;
@@ -194,7 +279,8 @@ export function registerConnectionCommands(manager: ConnectionManager): vscode.D
     registerCommand(Commands.addConnection, addConnection),
     registerCommand(Commands.editConnection, editConnection),
     registerCommand(Commands.removeConnection, removeConnection),
-    registerCommand(Commands.connect, async (arg?: unknown) => connect(await connectionIdOf(manager, arg, vscode.l10n.t('Choose the connection to connect')))),
+    registerCommand(Commands.connect, async (arg?: unknown) => connect(await connectionIdOf(manager, arg, vscode.l10n.t('Choose the connection to connect')), arg)),
+    registerCommand(Commands.retryNow, async (arg?: unknown) => manager.retryNow(await connectionIdOf(manager, arg, vscode.l10n.t('Choose the connection to reconnect')))),
     registerCommand(Commands.disconnect, async (arg?: unknown) => {
       const id = await connectionIdOf(manager, arg, vscode.l10n.t('Choose the connection to disconnect'));
       await manager.disconnect(id);
@@ -208,6 +294,7 @@ function readAddArgs(a: Record<string, unknown>): AddConnectionArgs {
   if (typeof a.password !== 'string') throw invalidInput('password', 'is missing', 'Pass the password (it is kept in the editor\'s secret storage only).');
   if (a.managementUrl !== undefined && typeof a.managementUrl !== 'string') throw invalidInput('managementUrl', 'must be a string');
   if (a.scope !== undefined && a.scope !== 'user' && a.scope !== 'workspace') throw invalidInput('scope', `"${String(a.scope)}" is not "user" or "workspace"`);
+  if (a.saveAnyway !== undefined && typeof a.saveAnyway !== 'boolean') throw invalidInput('saveAnyway', 'must be true or false');
   const url = safeUrl(a.amqpUrl as string);
   if (url?.password) throw invalidInput('amqpUrl', 'must not contain a password', 'Pass the password separately.');
   return {
@@ -217,6 +304,7 @@ function readAddArgs(a: Record<string, unknown>): AddConnectionArgs {
     password: a.password,
     readOnly: a.readOnly === true,
     scope: a.scope as AddConnectionArgs['scope'],
+    saveAnyway: a.saveAnyway === true,
   };
 }
 
@@ -261,4 +349,11 @@ function validationMessage(check: () => unknown): string | undefined {
   } catch (e) {
     return e instanceof RabbitError ? e.message : String(e);
   }
+}
+
+/** Which part answered and which failed, e.g. "AMQP (amqp://guest@host:5672/%2F) failed: … Management API: OK." */
+function describeProbe(probe: ProbeResult): string {
+  const line = (p: ProbePartResult, label: string) =>
+    p.ok ? vscode.l10n.t('{0} ({1}): OK.', label, p.url) : vscode.l10n.t('{0} ({1}) failed: {2}', label, p.url, p.error ? describeError(p.error) : '');
+  return `${line(probe.amqp, 'AMQP')} ${line(probe.management, vscode.l10n.t('Management API'))}`;
 }

@@ -2,8 +2,18 @@ import * as vscode from 'vscode';
 import { isRabbitError, RabbitError } from '../../core/errors';
 import { ManagementClient } from '../../core/management';
 import type { Overview } from '../../core/model';
-import { resolveProfile, type Credentials, type ResolvedProfile } from '../../core/profile';
+import {
+  credentialTarget,
+  credentialTargetChanges,
+  describeCredentialTarget,
+  resolveProfile,
+  sameCredentialTarget,
+  type CredentialTarget,
+  type Credentials,
+  type ResolvedProfile,
+} from '../../core/profile';
 import type { AmqpSession } from '../../core/session';
+import { summarizeSessions, type AmqpSummary } from '../../core/sessionStatus';
 import { logger } from '../../platform/log';
 import { ConnectionStore, type StoredProfile } from './connectionStore';
 
@@ -17,8 +27,18 @@ export interface ConnectionStatus {
   error?: string;
 }
 
+/** Options of connect(). */
+export interface ConnectOptions {
+  /**
+   * The user agreed to send the saved password to the connection's current target although it was saved for
+   * another one (the host, port, scheme, user or TLS verification changed since).
+   */
+  confirmNewTarget?: boolean;
+}
+
 interface Live {
   resolved: ResolvedProfile;
+  target: CredentialTarget;
   credentials: Credentials;
   management: ManagementClient;
   /** AMQP sessions by vhost (an AMQP connection is bound to one vhost). */
@@ -37,10 +57,24 @@ export class ConnectionManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   /** Fires with a profile id (or undefined for "all"). */
   readonly onDidChange = this.changed.event;
+  private readonly sessionsChanged = new vscode.EventEmitter<string>();
+  /** Fires with a profile id when the summary of its AMQP sessions changes (reconnecting, blocked, countdown). */
+  readonly onDidChangeSessions = this.sessionsChanged.event;
+  private readonly becameReadOnly = new vscode.EventEmitter<string>();
+  /**
+   * Fires with a profile id when its settings turned read-only while it was live, before its AMQP sessions are
+   * closed: holders of broker state on it (consume panels) stop at once.
+   */
+  readonly onDidBecomeReadOnly = this.becameReadOnly.event;
   private activeId: string | undefined;
   private sessionFactory: SessionFactory | undefined;
+  /** Ticks once a second while a session waits for its next reconnect attempt ("next in 8 s"). */
+  private countdown: ReturnType<typeof setInterval> | undefined;
+  private readonly storeListener: vscode.Disposable;
 
-  constructor(readonly store: ConnectionStore) {}
+  constructor(readonly store: ConnectionStore) {
+    this.storeListener = store.onDidChange(() => void this.settingsChanged());
+  }
 
   setSessionFactory(factory: SessionFactory): void {
     this.sessionFactory = factory;
@@ -61,10 +95,10 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   /** Connects (tries the management API) and marks the profile active. */
-  async connect(id: string): Promise<Overview> {
+  async connect(id: string, opts: ConnectOptions = {}): Promise<Overview> {
     this.setStatus(id, { state: 'connecting' });
     try {
-      const live = await this.ensureLive(id);
+      const live = await this.ensureLive(id, opts);
       const overview = await live.management.overview();
       this.activeId = id;
       this.setStatus(id, { state: 'connected', overview });
@@ -97,10 +131,41 @@ export class ConnectionManager implements vscode.Disposable {
     if (!s) {
       if (!this.sessionFactory) throw new RabbitError('CONNECTION_CLOSED', 'AMQP sessions are not available.');
       const resolved: ResolvedProfile = { ...live.resolved, amqp: { ...live.resolved.amqp, vhost } };
-      s = this.sessionFactory(resolved, live.credentials);
-      live.sessions.set(vhost, s);
+      const session = this.sessionFactory(resolved, live.credentials);
+      live.sessions.set(vhost, session);
+      const changed = () => {
+        if (this.live.get(id) !== live || live.sessions.get(vhost) !== session) return;
+        this.sessionsChanged.fire(id);
+        this.updateCountdown();
+      };
+      session.on('state', changed);
+      session.on('blocked', changed);
+      session.on('unblocked', changed);
+      s = session;
     }
     return s;
+  }
+
+  /** The state of a connection's AMQP sessions: reconnecting (attempt, next time), lost, blocked and why. */
+  amqpSummary(id: string): AmqpSummary {
+    const live = this.live.get(id);
+    return summarizeSessions(live ? live.sessions.values() : []);
+  }
+
+  /** Starts the next reconnect attempt of every session of the connection that waits for one. */
+  async retryNow(id: string): Promise<void> {
+    const live = this.live.get(id);
+    const waiting = [...(live?.sessions.values() ?? [])].filter((s) => s.reconnectStatus !== undefined);
+    const results = await Promise.allSettled(waiting.map((s) => s.retryNow()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Where the saved password of a connection may go now, and where it was saved for (undefined: not bound yet). */
+  async credentialTargets(id: string): Promise<{ now: CredentialTarget; saved: CredentialTarget | undefined; hasPassword: boolean }> {
+    const now = credentialTarget(resolveProfile(this.profile(id)));
+    const secret = await this.store.getSecret(id);
+    return { now, saved: secret?.target, hasPassword: secret !== undefined };
   }
 
   /**
@@ -127,16 +192,73 @@ export class ConnectionManager implements vscode.Disposable {
     }
   }
 
-  private async ensureLive(id: string): Promise<Live> {
+  private async ensureLive(id: string, opts: ConnectOptions = {}): Promise<Live> {
     const existing = this.live.get(id);
     if (existing) return existing;
     const profile = this.profile(id);
     const resolved = resolveProfile(profile);
-    const password = (await this.store.getPassword(id)) ?? '';
-    const credentials: Credentials = { username: resolved.amqp.username, password };
-    const live: Live = { resolved, credentials, management: new ManagementClient(resolved, credentials), sessions: new Map() };
+    const target = credentialTarget(resolved);
+    const secret = await this.store.getSecret(id);
+    if (secret && !secret.target) {
+      // A password saved before passwords were bound: bind it to the target it is first used with.
+      await this.store.setPassword(id, secret.password, target);
+    } else if (secret?.target && !sameCredentialTarget(secret.target, target)) {
+      // The settings (perhaps a shared workspace file) now point elsewhere: nothing is sent without consent.
+      if (!opts.confirmNewTarget) throw targetChangedError(profile.name, secret.target, target);
+      await this.store.setPassword(id, secret.password, target);
+      log.info(`the saved password of ${profile.name} is now bound to ${describeCredentialTarget(target)} (confirmed)`);
+    }
+    const again = this.live.get(id);
+    if (again) return again;
+    const credentials: Credentials = { username: resolved.amqp.username, password: secret?.password ?? '' };
+    const live: Live = { resolved, target, credentials, management: new ManagementClient(resolved, credentials), sessions: new Map() };
     this.live.set(id, live);
     return live;
+  }
+
+  /**
+   * Settings changed (settings.json edited, a workspace file pulled): a live connection whose target changed is
+   * dropped (the next connect checks the password's binding); one that turned read-only loses its AMQP sessions
+   * (and what runs on them) at once.
+   */
+  private async settingsChanged(): Promise<void> {
+    for (const [id, live] of [...this.live]) {
+      const profile = this.store.get(id);
+      let resolved: ResolvedProfile | undefined;
+      try {
+        resolved = profile ? resolveProfile(profile) : undefined;
+      } catch {
+        resolved = undefined;
+      }
+      if (!resolved || !sameCredentialTarget(live.target, credentialTarget(resolved))) {
+        log.info(`${live.resolved.profile.name}: its settings now name another target (or it is gone); disconnected`);
+        await this.disconnect(id);
+        continue;
+      }
+      const wasReadOnly = live.resolved.profile.readOnly === true;
+      live.resolved = resolved;
+      if (resolved.profile.readOnly && !wasReadOnly) {
+        log.info(`${resolved.profile.name} became read-only: closing its AMQP sessions`);
+        this.becameReadOnly.fire(id);
+        const sessions = [...live.sessions.values()];
+        live.sessions.clear();
+        await Promise.allSettled(sessions.map((s) => s.close()));
+        this.sessionsChanged.fire(id);
+      }
+    }
+  }
+
+  private updateCountdown(): void {
+    const waiting = [...this.live.keys()].filter((id) => this.amqpSummary(id).nextAttemptAt !== undefined);
+    if (waiting.length === 0) {
+      if (this.countdown) clearInterval(this.countdown);
+      this.countdown = undefined;
+      return;
+    }
+    this.countdown ??= setInterval(() => {
+      for (const id of this.live.keys()) if (this.amqpSummary(id).state !== 'ok') this.sessionsChanged.fire(id);
+      this.updateCountdown();
+    }, 1000);
   }
 
   private async dropLive(id: string): Promise<void> {
@@ -144,7 +266,11 @@ export class ConnectionManager implements vscode.Disposable {
     this.live.delete(id);
     if (live) {
       live.management.dispose();
-      await Promise.allSettled([...live.sessions.values()].map((s) => s.close()));
+      const sessions = [...live.sessions.values()];
+      live.sessions.clear();
+      await Promise.allSettled(sessions.map((s) => s.close()));
+      this.sessionsChanged.fire(id);
+      this.updateCountdown();
     }
   }
 
@@ -154,7 +280,27 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.storeListener.dispose();
+    if (this.countdown) clearInterval(this.countdown);
+    this.countdown = undefined;
     for (const id of [...this.live.keys()]) void this.disconnect(id);
     this.changed.dispose();
+    this.sessionsChanged.dispose();
+    this.becameReadOnly.dispose();
   }
+}
+
+/** The refusal to send a password saved for one target to another; names both and what changed. */
+function targetChangedError(name: string, saved: CredentialTarget, now: CredentialTarget): RabbitError {
+  return new RabbitError(
+    'TARGET_CHANGED',
+    vscode.l10n.t(
+      '"{0}" now points to {1}, but its saved password was saved for {2} (changed: {3}). Nothing was sent.',
+      name,
+      describeCredentialTarget(now),
+      describeCredentialTarget(saved),
+      credentialTargetChanges(saved, now).join(', '),
+    ),
+    { hint: vscode.l10n.t('Connect again and confirm sending the password to the new target (args: confirmNewTarget: true), or edit the connection and enter the password for it.') },
+  );
 }

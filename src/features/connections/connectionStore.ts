@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../../platform/lifecycle';
 import { randomUUID } from 'node:crypto';
-import type { ConnectionProfile } from '../../core/profile';
-import { resolveProfile } from '../../core/profile';
+import type { ConnectionProfile, CredentialTarget, StoredSecret } from '../../core/profile';
+import { credentialTarget, decodeSecret, encodeSecret, resolveProfile } from '../../core/profile';
 
 /**
  * Connection definitions without secrets live in settings (`rabbitmq.connections`, user or workspace) so a team
- * can share them; passwords live only in SecretStorage under `rabbitmq.password.<id>`.
+ * can share them; passwords live only in SecretStorage under `rabbitmq.password.<id>`, each bound to the target
+ * (scheme, host, port, user, TLS verification) it was saved for. In an untrusted workspace the workspace's
+ * connections are not listed: a shared settings file must not decide where a saved password goes.
  */
 export const CONNECTIONS_SETTING = 'connections';
 const SECTION = 'rabbitmq';
@@ -27,6 +29,7 @@ export class ConnectionStore extends Disposable {
         if (e.affectsConfiguration(`${SECTION}.${CONNECTIONS_SETTING}`)) this.changed.fire();
       }),
     );
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
   }
 
   list(): StoredProfile[] {
@@ -40,8 +43,10 @@ export class ConnectionStore extends Disposable {
         out.push({ ...sanitize(p), scope });
       }
     };
-    add(inspected?.workspaceFolderValue, 'workspace');
-    add(inspected?.workspaceValue, 'workspace');
+    if (vscode.workspace.isTrusted) {
+      add(inspected?.workspaceFolderValue, 'workspace');
+      add(inspected?.workspaceValue, 'workspace');
+    }
     add(inspected?.globalValue, 'user');
     return out;
   }
@@ -59,7 +64,7 @@ export class ConnectionStore extends Disposable {
     const inspected = config.inspect<ConnectionProfile[]>(CONNECTIONS_SETTING);
     const current = (scope === 'workspace' ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
     const next = current.filter((p) => p.id !== full.id).concat(full);
-    if (password !== undefined) await this.secrets.store(secretKey(full.id), password);
+    if (password !== undefined) await this.secrets.store(secretKey(full.id), encodeSecret(password, credentialTarget(resolveProfile(full))));
     await config.update(CONNECTIONS_SETTING, next, target);
     this.changed.fire();
     return { ...full, scope };
@@ -78,12 +83,20 @@ export class ConnectionStore extends Disposable {
     this.changed.fire();
   }
 
-  getPassword(id: string): Thenable<string | undefined> {
-    return this.secrets.get(secretKey(id));
+  /** The saved password (whatever target it is bound to). */
+  async getPassword(id: string): Promise<string | undefined> {
+    return (await this.getSecret(id))?.password;
   }
 
-  async setPassword(id: string, password: string): Promise<void> {
-    await this.secrets.store(secretKey(id), password);
+  /** The saved password with the target it is bound to (none for a password saved before binding existed). */
+  async getSecret(id: string): Promise<StoredSecret | undefined> {
+    const text = await this.secrets.get(secretKey(id));
+    return text === undefined ? undefined : decodeSecret(text);
+  }
+
+  /** Saves a password bound to a target: it is sent only while the connection's target stays the same. */
+  async setPassword(id: string, password: string, target: CredentialTarget): Promise<void> {
+    await this.secrets.store(secretKey(id), encodeSecret(password, target));
   }
 }
 

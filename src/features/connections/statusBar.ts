@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
+import { Commands } from '../../platform/commandIds';
 import { Disposable } from '../../platform/lifecycle';
 import type { ConnectionManager } from './connectionManager';
+import { sessionSummaryDetail, sessionSummaryText } from './sessionText';
 
 /** Shows the active connection and its state; clicking opens the explorer. */
 export class ConnectionStatusBar extends Disposable {
@@ -13,6 +15,7 @@ export class ConnectionStatusBar extends Disposable {
     this.item.name = vscode.l10n.t('RabbitMQ Connection');
     this.item.command = 'rabbitmq.explorer.focus';
     this.register(manager.onDidChange((id) => this.update(id)));
+    this.register(manager.onDidChangeSessions((id) => this.update(id)));
     this.register(manager.store.onDidChange(() => this.update(undefined)));
     this.update(undefined);
   }
@@ -36,9 +39,21 @@ export class ConnectionStatusBar extends Disposable {
       error: vscode.l10n.t('error'),
       disconnected: vscode.l10n.t('disconnected'),
     }[status.state];
-    this.item.text = `${icon} ${profile?.name ?? id}`;
-    this.item.tooltip = `RabbitMQ: ${profile?.name ?? id} — ${state}${status.overview ? ` (RabbitMQ ${status.overview.rabbitmqVersion})` : ''}${status.error ? `\n${status.error}` : ''}`;
-    this.item.backgroundColor = status.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    const summary = this.manager.amqpSummary(id);
+    const sessionText = sessionSummaryText(summary);
+    const sessionDetail = sessionSummaryDetail(summary);
+    const troubled = summary.state !== 'ok' || summary.blockedReason !== undefined;
+    this.item.text = `${troubled ? (summary.state === 'ok' ? '$(warning)' : '$(sync~spin)') : icon} ${profile?.name ?? id}${sessionText ? ` — ${sessionText}` : ''}`;
+    this.item.tooltip = `RabbitMQ: ${profile?.name ?? id} — ${state}${status.overview ? ` (RabbitMQ ${status.overview.rabbitmqVersion})` : ''}${sessionDetail ? `\n${sessionDetail}` : ''}${status.error ? `\n${status.error}` : ''}`;
+    // While reconnecting a click starts the next attempt now; otherwise it opens the explorer.
+    this.item.command =
+      summary.state === 'ok' ? 'rabbitmq.explorer.focus' : { command: Commands.retryNow, title: vscode.l10n.t('Retry Now'), arguments: [{ id }] };
+    this.item.backgroundColor =
+      status.state === 'error' || summary.state === 'lost'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : troubled
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.show();
   }
 }

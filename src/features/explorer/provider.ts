@@ -47,6 +47,13 @@ export class ExplorerProvider extends Disposable implements vscode.TreeDataProvi
         }
       }),
     );
+    // Reconnecting / blocked changes only the row itself (its description, icon and menu), never its children.
+    this.register(
+      manager.onDidChangeSessions((id) => {
+        const node = this.roots.get(id);
+        if (node) this.emitter.fire(node);
+      }),
+    );
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${EXPLORER_SECTION}.pageSize`) || e.affectsConfiguration(`${EXPLORER_SECTION}.showStatistics`)) void this.refresh();

@@ -113,6 +113,15 @@ export async function consumeCommand(manager: ConnectionManager, extensionUri: v
   ui.panel = panel;
   panel.status('info', vscode.l10n.t('Consuming "{0}" (prefetch {1}).', queue, prefetch), true);
   for (const m of pending.splice(0)) show(panel, m);
+  // Settings turned the connection read-only: acknowledging is a change to the broker, so the panel closes at once
+  // (its unacked messages go back to the queue) before the connection's sessions are closed.
+  const offReadOnly = manager.onDidBecomeReadOnly((id) => {
+    if (id !== connectionId) return;
+    log.info(`closing the consume panel of ${queue}: ${profile.name} became read-only`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('"{0}" is now read-only: the consume panel of "{1}" was closed and its unacked messages went back to the queue.', profile.name, queue));
+    panel.dispose();
+  });
+  panel.onDidDispose(() => offReadOnly.dispose());
   // Disconnecting the connection closes the session and with it the consumer (its close is reported above).
   log.info(`consuming ${queue} in ${vhost} with prefetch ${prefetch}${auto ? `, taking ${count} (${auto})` : ''}`);
   if (!run) return { panel, consumer };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { StoredProfile } from '../../connections/connectionStore';
 import { redactUrl } from '../../../core/profile';
 import { Commands } from '../../../platform/commandIds';
+import { sessionSummaryDetail, sessionSummaryText } from '../../connections/sessionText';
 import { contextValue, ExplorerNode, idPart, InfoNode, type ExplorerContext } from './base';
 import { VhostNode } from './vhostNode';
 
@@ -12,6 +13,7 @@ export class ConnectionNode extends ExplorerNode {
   private amqpUrl: string;
   private readOnly: boolean;
   private scope: StoredProfile['scope'];
+  private tlsUnverified: boolean;
   /** Reused across reloads so each vhost keeps its folders, pages and expansion. */
   private readonly vhostNodes = new Map<string, VhostNode>();
 
@@ -22,12 +24,16 @@ export class ConnectionNode extends ExplorerNode {
     this.amqpUrl = redactUrl(profile.amqpUrl);
     this.readOnly = profile.readOnly === true;
     this.scope = profile.scope;
+    this.tlsUnverified = profile.tls?.insecureSkipVerify === true;
   }
 
   /** Takes new settings; returns true when something shown changed. */
   update(profile: StoredProfile): boolean {
     const url = redactUrl(profile.amqpUrl);
-    const changed = this.name !== profile.name || this.amqpUrl !== url || this.readOnly !== (profile.readOnly === true) || this.scope !== profile.scope;
+    const tlsUnverified = profile.tls?.insecureSkipVerify === true;
+    const changed =
+      this.name !== profile.name || this.amqpUrl !== url || this.readOnly !== (profile.readOnly === true) || this.scope !== profile.scope || this.tlsUnverified !== tlsUnverified;
+    this.tlsUnverified = tlsUnverified;
     this.name = profile.name;
     this.amqpUrl = url;
     this.readOnly = profile.readOnly === true;
@@ -51,7 +57,11 @@ export class ConnectionNode extends ExplorerNode {
     if (status.state === 'connected' && status.overview) parts.push(`RabbitMQ ${status.overview.rabbitmqVersion}`);
     else if (status.state === 'connecting') parts.push(vscode.l10n.t('connecting…'));
     else if (status.state === 'error') parts.push(vscode.l10n.t('error'));
+    const summary = this.ctx.manager.amqpSummary(this.connectionId);
+    const sessionText = sessionSummaryText(summary);
+    if (sessionText) parts.push(sessionText);
     if (this.readOnly) parts.push(vscode.l10n.t('read-only'));
+    if (this.tlsUnverified) parts.push(vscode.l10n.t('TLS verification off'));
     item.description = parts.join(' · ');
     const icon = this.readOnly ? 'lock' : 'server';
     const color =
@@ -64,12 +74,21 @@ export class ConnectionNode extends ExplorerNode {
     tip.appendText(this.amqpUrl);
     tip.appendMarkdown('\n\n');
     tip.appendText(`${vscode.l10n.t('State')}: ${status.state}${this.readOnly ? ` · ${vscode.l10n.t('read-only')}` : ''} · ${this.scope === 'workspace' ? vscode.l10n.t('workspace settings') : vscode.l10n.t('user settings')}`);
+    if (this.tlsUnverified) {
+      tip.appendMarkdown('\n\n');
+      tip.appendText(`⚠ ${vscode.l10n.t('TLS verification off: the broker\'s certificate is not checked, so anyone on the path could read the password and the messages.')}`);
+    }
+    const sessionDetail = sessionSummaryDetail(summary);
+    if (sessionText && sessionDetail) {
+      tip.appendMarkdown('\n\n');
+      tip.appendText(`${sessionText}\n${sessionDetail}`);
+    }
     if (status.error) {
       tip.appendMarkdown('\n\n');
       tip.appendText(status.error);
     }
     item.tooltip = tip;
-    item.contextValue = contextValue('connection', status.state, this.readOnly ? 'readOnly' : 'writable');
+    item.contextValue = contextValue('connection', status.state, this.readOnly ? 'readOnly' : 'writable', summary.state !== 'ok' && 'reconnecting', summary.blockedReason !== undefined && 'blocked');
     return item;
   }
 
