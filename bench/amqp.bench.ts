@@ -102,7 +102,8 @@ export async function benchAmqp(): Promise<Record<string, number>> {
   try {
     const sink = 'bench-sink';
     // bounded so 100k messages do not pile up in the broker; both sides pay the same
-    await declareQueue(session, { name: sink, durable: false, maxLength: 10_000 });
+    // durable: brokers may deny transient non-exclusive queues (RabbitMQ 4 with deprecated features denied)
+    await declareQueue(session, { name: sink, durable: true, maxLength: 10_000 });
 
     let rawBest = 0;
     let coreBest = 0;
@@ -129,7 +130,7 @@ export async function benchAmqp(): Promise<Record<string, number>> {
     await server.close();
 
     const peekQ = 'bench-peek';
-    await declareQueue(session, { name: peekQ, durable: false });
+    await declareQueue(session, { name: peekQ, durable: true });
     await publishMany(session, Array.from({ length: 1000 }, (_, i) => ({ exchange: '', routingKey: peekQ, body: `peek-${i}` })));
     const peekTimes: number[] = [];
     const rawPeekTimes: number[] = [];

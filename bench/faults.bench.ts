@@ -35,7 +35,8 @@ export async function benchStallDetect(): Promise<Record<string, number>> {
   const proxy = await startFaultProxy({ host: AMQP_HOST, port: AMQP_PORT });
   const s = session(vh.name, proxy.port, { confirmTimeoutMs: CONFIRM_TIMEOUT_MS, closeTimeoutMs: 500 });
   try {
-    await declareQueue(s, { name: 'stall', durable: false });
+    // durable: brokers may deny transient non-exclusive queues (RabbitMQ 4 with deprecated features denied)
+    await declareQueue(s, { name: 'stall', durable: true });
     await publish(s, { exchange: '', routingKey: 'stall', body: 'warm-up' });
     proxy.stall();
     const started = performance.now();
@@ -59,7 +60,7 @@ export async function benchReconnect(): Promise<Record<string, number>> {
   const s = session(vh.name, AMQP_PORT, { connectionName: name, reconnect: { initialDelayMs: 50, maxDelayMs: 1_000 } });
   const times: number[] = [];
   try {
-    await declareQueue(s, { name: 'rc', durable: false });
+    await declareQueue(s, { name: 'rc', durable: true });
     for (let round = 0; round < 5; round++) {
       await publish(s, { exchange: '', routingKey: 'rc', body: 'before' });
       // The management API lists a connection after its next statistics round.
