@@ -116,6 +116,8 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
   // by classic and quorum queues, whose reply names the type.
   let queueType = opts.queueType;
   let ch: Channel | undefined;
+  /** Classic and quorum: the peek's consumer, cancelled before the close so that no delivery goes unseen. */
+  let consumerTag: string | undefined;
   const collected: ConsumeMessage[] = [];
   let onDelivery: ((m: ConsumeMessage | null) => void) | undefined;
   // Deliveries can arrive in the same socket read as consume-ok, before the collector is set up: buffer them.
@@ -206,7 +208,7 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
               ch = await session.openChannel('peek');
               attach(ch);
               await ch.prefetch(count);
-              await ch.consume(queue, consumerCallback, { noAck: false });
+              consumerTag = (await ch.consume(queue, consumerCallback, { noAck: false })).consumerTag;
             } catch (e) {
               finish((ch && session.channelError(ch, what)) ?? toRabbitError(e, session.errorContext(what)));
             }
@@ -216,8 +218,20 @@ export async function peekMessages(session: AmqpSession, queue: string, opts: Pe
       await done;
     }
   } finally {
+    // A delivery can still arrive after the peek stopped waiting (a slow quorum queue): the close hands it back
+    // too, and on a quorum queue that spends one of its delivery attempts. Cancel first (deliveries sent before
+    // cancel-ok still reach the callback) and show the late ones, so that the counts reported are exact.
+    if (ch && consumerTag !== undefined) {
+      try {
+        await ch.cancel(consumerTag);
+      } catch {
+        // channel gone: the close handler reported it
+      }
+    }
     // Closing the channel requeues every unacked delivery, in order, at the head of the queue.
     await closeQuietly(ch);
+    // (Not past the byte budget: those stay out of memory, and the result says the budget was reached.)
+    if (queueType !== 'stream' && !budgetReached) for (const m of early.splice(0)) if (m && collected.length < count) collected.push(m);
   }
 
   const messages = collected.map((m, i) => {
