@@ -443,11 +443,11 @@ describe('dead letters and moving messages', function () {
     pub.sendToQueue('dlq', Buffer.from('x'), { persistent: true });
     await pub.waitForConfirms();
     await waitFor('management counts', async () => {
-      const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId });
+      const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId, vhost: v.name });
       const e = entries.find((x) => x.connectionId === connectionId && x.vhost === v.name && x.queue === 'dlq');
       return e !== undefined && e.ready === 1;
     }, 30_000);
-    const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId });
+    const entries = await run<DeadLetterEntry[]>('rabbitmq.refreshDeadLetters', { connectionId, vhost: v.name });
     const mine = entries.filter((x) => x.connectionId === connectionId && x.vhost === v.name);
     assert.deepEqual(mine.map((e) => e.queue), ['dlq']);
     assert.deepEqual(mine[0].sources.map((s) => s.queue).sort(), ['billing', 'work']);

@@ -12,6 +12,8 @@ import { isObject } from '../../platform/pickers';
 
 const log = logger('deadLetters');
 const REFRESH_MS = 15_000;
+/** Vhosts scanned per connection (each costs a topology load). */
+const MAX_VHOSTS = 25;
 
 /** One dead-letter queue as the view and tests see it. */
 export interface DeadLetterEntry {
@@ -81,7 +83,7 @@ export class DeadLettersView implements vscode.TreeDataProvider<Item>, vscode.Di
   }
 
   /** Reloads every connected connection (and `include`, connecting it if needed). Returns every entry. */
-  refresh(include?: string): Promise<DeadLetterEntry[]> {
+  refresh(include?: Include): Promise<DeadLetterEntry[]> {
     if (include !== undefined) {
       // After any load under way, so this one includes the connection asked for.
       const after = (this.loading ?? Promise.resolve([])).catch(() => []);
@@ -95,18 +97,22 @@ export class DeadLettersView implements vscode.TreeDataProvider<Item>, vscode.Di
     return this.loading;
   }
 
-  private async load(include?: string): Promise<DeadLetterEntry[]> {
-    const ids = this.manager.store
-      .list()
-      .map((p) => p.id)
-      .filter((id) => id === include || this.manager.statusOf(id).state === 'connected');
-    const roots: VhostItem[] = [];
+  private async load(include?: Include): Promise<DeadLetterEntry[]> {
+    // One vhost asked for: reload just that one and keep the rest of the view.
+    const only = include?.vhost;
+    const ids = only !== undefined
+      ? [include!.connectionId]
+      : this.manager.store
+          .list()
+          .map((p) => p.id)
+          .filter((id) => id === include?.connectionId || this.manager.statusOf(id).state === 'connected');
+    const roots: VhostItem[] = only !== undefined ? this.roots.filter((r) => !(r.connectionId === include!.connectionId && r.vhost === only)) : [];
     for (const id of ids) {
       const name = this.manager.profile(id).name;
       let vhosts: string[];
       try {
         const client = await this.manager.management(id);
-        vhosts = (await client.listVhosts()).map((v) => v.name);
+        vhosts = only !== undefined ? [only] : (await client.listVhosts()).map((v) => v.name).slice(0, MAX_VHOSTS);
       } catch (e) {
         roots.push(new VhostItem(id, name, '', [], e instanceof Error ? e.message : String(e)));
         continue;
@@ -189,7 +195,13 @@ export class DeadLettersView implements vscode.TreeDataProvider<Item>, vscode.Di
   }
 }
 
-/** The refresh command's argument: `{ connectionId }` also loads (and connects) that connection. */
-export function includeOf(arg: unknown): string | undefined {
-  return isObject(arg) && typeof arg.connectionId === 'string' ? arg.connectionId : undefined;
+interface Include {
+  connectionId: string;
+  vhost?: string;
+}
+
+/** The refresh command's argument: `{ connectionId }` also loads (and connects) that connection; with `vhost`, only that vhost is reloaded. */
+export function includeOf(arg: unknown): Include | undefined {
+  if (!isObject(arg) || typeof arg.connectionId !== 'string') return undefined;
+  return { connectionId: arg.connectionId, vhost: typeof arg.vhost === 'string' && arg.vhost !== '' ? arg.vhost : undefined };
 }
