@@ -59,7 +59,8 @@ export async function benchAgent(): Promise<Record<string, number>> {
     return { mcp_list_queues_10k_ms: round(p50(mcp)), raw_agent_page_ms: round(p50(raw)) };
   } finally {
     await client.close().catch(() => undefined);
-    // A loaded broker may drop the first delete of a vhost this large: try once more before giving up.
-    await tv.delete().catch(() => tv.delete());
+    // A loaded broker may answer the delete of a vhost this large only after the management API gave up on the
+    // request (it goes on deleting): try once more, then keep the figures and say so.
+    await tv.delete().catch(() => tv.delete()).catch((e: unknown) => console.error(`[bench] agent: deleting ${tv.name} did not answer (${String(e)}); the broker goes on deleting it`));
   }
 }
