@@ -99,11 +99,7 @@ export async function benchMessaging(): Promise<Record<string, number>> {
     const rawRates: number[] = [];
     const purge = await raw.createChannel();
     // Ours: read + parse + check the whole file, then publishMany through the progress iterator (as the command).
-    // Each timed run starts on a collected heap, so neither side pays for garbage the other (or an earlier module
-    // of a full run) left behind.
-    const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
     const runOurs = async (): Promise<void> => {
-      collect();
       const t0 = performance.now();
       const messages = await readBulkFile(file, {});
       const res = await publishMany(session, withProgressIterator(messages, () => true), { mandatory: true });
@@ -114,7 +110,6 @@ export async function benchMessaging(): Promise<Record<string, number>> {
     };
     // Raw amqplib: one confirm channel, pipelined with drain handling, the same messages prebuilt.
     const runRaw = async (): Promise<void> => {
-      collect();
       const ch = await raw.createConfirmChannel();
       const t1 = performance.now();
       await new Promise<void>((resolve, reject) => {

@@ -281,6 +281,10 @@ interface Target {
 
 interface Held {
   tag: number;
+  /** The consumer that received it ('' for a basic.get): a quorum queue hands messages back per consumer. */
+  ctag: string;
+  /** Acknowledged after all (put at the back of the source): nothing to hand back. */
+  acked?: boolean;
   /** Kept only for quorum messages whose next delivery would pass the limit. */
   atRisk?: { content: Buffer; properties: ConsumeMessage['properties']; headers: TypedTable };
 }
@@ -514,7 +518,7 @@ export async function moveMessages(session: AmqpSession, opts: MoveOptions): Pro
         ack(m); // on a stream an ack only moves consumer credit
         return;
       }
-      held.push({ tag: m.fields.deliveryTag, atRisk: riskOf(m) });
+      held.push({ tag: m.fields.deliveryTag, ctag: m.fields.consumerTag, atRisk: riskOf(m) });
       const c = consumers.get(m.fields.consumerTag);
       if (c) c.held++;
       if (held.length >= v.maxHeld) stop('held-limit');
@@ -850,17 +854,18 @@ export async function moveMessages(session: AmqpSession, opts: MoveOptions): Pro
         r.unconfirmed++;
         r.maybeDuplicated++;
         if (p.target.group) p.target.group.failed++;
-        held.push({ tag: p.m.fields.deliveryTag, atRisk: riskOf(p.m) });
+        held.push({ tag: p.m.fields.deliveryTag, ctag: p.m.fields.consumerTag, atRisk: riskOf(p.m) });
       }
       if (!failure && !sourceClosed && acked > ackedSynced) await settleAcks();
       if (!failure) await keepAtRisk();
+      if (!failure && !sourceClosed && sourceType === 'quorum') await handBackInOrder();
       progress(true);
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
   } finally {
     finished = true;
-    // Closing the channel hands every held message back, in order.
+    // Closing the channel hands every held message back (a quorum source's were handed back in order above).
     await closeQuietly(ch, session.closeTimeoutMs);
     if (pub) await closeQuietly(pub, session.closeTimeoutMs);
   }
@@ -906,6 +911,7 @@ export async function moveMessages(session: AmqpSession, opts: MoveOptions): Pro
           const atLimit = limit !== null && (Number.isFinite(n) ? n : 0) + 1 > limit;
           taken = {
             tag: got.fields.deliveryTag,
+            ctag: '',
             atRisk: atLimit ? { content: got.content, properties: got.properties, headers: typedHeaders(got.properties.headers as Record<string, unknown> | undefined, DELIVERY_ANNOTATIONS).headers } : undefined,
           };
           held.push(taken);
@@ -918,6 +924,49 @@ export async function moveMessages(session: AmqpSession, opts: MoveOptions): Pro
       // the close handler reports a lost channel
     }
     return taken;
+  }
+
+  /**
+   * Hands the held messages of a quorum source back in their original order. Closing the channel (or one
+   * nack or recover covering several consumers) makes a quorum queue return them consumer by consumer in the
+   * order of the consumer tags, not of delivery: after a rotation the later consumer's messages could come
+   * back ahead of the earlier one's (measured on 3.10 and 4.0). So each consumer's messages go back with a
+   * single nack (multiple, requeue) in delivery order, and the next consumer's only once the queue counts
+   * them as ready again (bounded wait). Each message is handed back once, as closing the channel would:
+   * one delivery counted, no more.
+   */
+  async function handBackInOrder(): Promise<void> {
+    const back = held.filter((h) => !h.acked).sort((a, b) => a.tag - b.tag);
+    const runs: { lastTag: number; n: number }[] = [];
+    let prev: string | undefined;
+    for (const h of back) {
+      if (runs.length && h.ctag === prev) {
+        const run = runs[runs.length - 1];
+        run.lastTag = h.tag;
+        run.n++;
+      } else runs.push({ lastTag: h.tag, n: 1 });
+      prev = h.ctag;
+    }
+    if (runs.length < 2) return; // one consumer: closing the channel keeps the order
+    try {
+      const before = (await session.bounded(ch.checkQueue(source), `hand messages back to "${source}"`)).messageCount;
+      let handed = 0;
+      for (let i = 0; i < runs.length; i++) {
+        ch.nack({ fields: { deliveryTag: runs[i].lastTag } } as Message, true, true);
+        handed += runs[i].n;
+        if (i === runs.length - 1) break;
+        // Wait until the broker applied this hand-back before sending the next one (bounded: another
+        // consumer of the source may take them at once, and then the order is not ours to keep anyway).
+        const until = performance.now() + Math.min(session.confirmTimeoutMs, 5_000);
+        while (performance.now() < until) {
+          const { messageCount } = await session.bounded(ch.checkQueue(source), `hand messages back to "${source}"`);
+          if (messageCount >= before + handed) break;
+          await sleep(10);
+        }
+      }
+    } catch {
+      // the channel is gone: the broker handed back whatever was left (its close handler reports it)
+    }
   }
 
   /** Held quorum messages at their limit: republished to the back of the source, then acknowledged. */
@@ -955,6 +1004,7 @@ export async function moveMessages(session: AmqpSession, opts: MoveOptions): Pro
           ch.ack({ fields: { deliveryTag: h.tag } } as Message);
           acked++;
           h.atRisk = undefined;
+          h.acked = true;
           r.keptAtBack++;
         }
         const taken = await settleAcks(); // the acks above took effect before the channel closes
